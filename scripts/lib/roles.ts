@@ -44,3 +44,12 @@ export const MODEL_REGISTRY_FUNCTION_ROLES = {
  * ADMIN's protection is its execution delay (at least the promotion delay).
  */
 export const GUARDED_ROLES: RoleName[] = ["GOVERNOR", "PUBLISHER"];
+
+/** Restricted functions of InferenceAnchor (by name) and the role each requires. */
+export const INFERENCE_ANCHOR_FUNCTION_ROLES = {
+  setOperator: "GOVERNOR",
+  setMaxAnchorDelay: "GOVERNOR",
+  registerEnclaveKey: "GOVERNOR",
+  revokeEnclaveKey: "GUARDIAN",
+  disputeBatch: "GUARDIAN",
+} as const satisfies Record<string, RoleName>;
