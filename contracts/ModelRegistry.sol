@@ -53,6 +53,7 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         uint32 versionCount;
         uint32 epochCount;
         uint48 createdAt;
+        uint48 pausedAt; // when the current pause began; 0 when not paused
     }
 
     mapping(bytes32 modelId => ModelState) private _models;
@@ -332,6 +333,7 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
             if (m.liveEpoch != 0) _closeEpoch(modelId, m, EndReason.Revoke);
             m.current = 0;
             m.paused = false;
+            m.pausedAt = 0;
         }
         _markDisposition(modelId, version, disposition);
         if (_windows[modelId][version].length != 0) {
@@ -355,6 +357,7 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         if (m.liveEpoch == 0) revert ModelRegistryNothingLive(modelId);
         _closeEpoch(modelId, m, EndReason.Pause);
         m.paused = true;
+        m.pausedAt = Time.timestamp();
         emit ModelPaused(modelId, m.current, msg.sender);
     }
 
@@ -375,6 +378,11 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         ModelState storage m = _models[modelId];
         if (m.liveEpoch == 0) return (0, 0, m.paused);
         return (m.current, m.liveEpoch, false);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function pausedSince(bytes32 modelId) external view returns (uint48) {
+        return _models[modelId].pausedAt;
     }
 
     /// @inheritdoc IModelRegistry
@@ -620,6 +628,7 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         m.current = version;
         m.liveEpoch = epoch;
         m.paused = false;
+        m.pausedAt = 0;
         _versions[modelId][version].status = VersionStatus.Active;
         emit VersionActivated(modelId, version, epoch, msg.sender);
     }

@@ -404,6 +404,9 @@ interface IModelRegistry {
         bytes32 modelId
     ) external view returns (uint32 version, uint32 epoch, bool paused);
 
+    /// @notice When the current pause began (0 if the model is not paused).
+    function pausedSince(bytes32 modelId) external view returns (uint48);
+
     /// @notice The version kept during a pause (or the live one), 0 if none.
     function currentVersion(bytes32 modelId) external view returns (uint32);
 

@@ -14,7 +14,8 @@ contract InferenceRecordHarness {
         return InferenceRecordLib.leaf(record);
     }
 
-    /// @notice The leaf of `record` (memory path).
+    /// @notice The leaf of `record` (memory path: memory on purpose, to test that code path).
+    // solhint-disable-next-line gas-calldata-parameters
     function leafMemory(InferenceRecord memory record) external pure returns (bytes32) {
         return InferenceRecordLib.leafMemory(record);
     }
