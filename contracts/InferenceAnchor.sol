@@ -382,15 +382,20 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
             flags |= _flag(Standing.OutsideBatchRange);
         }
         // A record served after its batch was anchored is outside the range (flagged above);
-        // the history is only asked about times up to the anchoring.
+        // the history is only asked about times up to the anchoring, and only once they are in
+        // the past: the state at the current timestamp may still change in this block.
         if (servedAt <= b.anchoredAt) {
-            (uint32 epoch, uint32 liveVersion, uint48 endTime) = useHint
-                ? registry.epochAtWithHint(modelId, servedAt, hint)
-                : _epochAt(modelId, servedAt);
-            if (epoch == 0 || liveVersion != r.version) {
-                flags |= _flag(Standing.NotLive);
-            } else if (endTime != 0 && endTime <= b.anchoredAt) {
+            if (servedAt >= Time.timestamp()) {
                 flags |= _flag(Standing.Unconfirmable);
+            } else {
+                (uint32 epoch, uint32 liveVersion, uint48 endTime) = useHint
+                    ? registry.epochAtWithHint(modelId, servedAt, hint)
+                    : _epochAt(modelId, servedAt);
+                if (epoch == 0 || liveVersion != r.version) {
+                    flags |= _flag(Standing.NotLive);
+                } else if (endTime != 0 && endTime <= b.anchoredAt) {
+                    flags |= _flag(Standing.Unconfirmable);
+                }
             }
         }
         if (b.disputeCount != 0) flags |= _flag(Standing.BatchDisputed);

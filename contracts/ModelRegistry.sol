@@ -319,11 +319,14 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         _checkDisposition(disposition);
         Version storage v = _version(modelId, version);
         VersionStatus status = v.status;
+        // A proposed version is judged by the status it had before the proposal.
+        VersionStatus effective =
+            status == VersionStatus.Proposed ? _proposals[modelId].priorStatus : status;
         if (
-            status == VersionStatus.Faulty ||
-            (status == VersionStatus.Withdrawn && disposition == Disposition.Withdrawn)
+            effective == VersionStatus.Faulty ||
+            (effective == VersionStatus.Withdrawn && disposition == Disposition.Withdrawn)
         ) {
-            revert ModelRegistryNotRevocable(modelId, version, status, disposition);
+            revert ModelRegistryNotRevocable(modelId, version, effective, disposition);
         }
 
         if (status == VersionStatus.Proposed) {

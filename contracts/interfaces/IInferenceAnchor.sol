@@ -23,7 +23,8 @@ import {InferenceRecord} from "../libraries/InferenceRecordLib.sol";
  *                       serving the old release after a rollback, or serving before activation)
  *  9 Unconfirmable      the claimed version was live at `servedAt`, but that window closed before
  *                       the batch was anchored: a node that served later could have backdated
- *                       the record, so it cannot pass as conforming
+ *                       the record, so it cannot pass as conforming. Also while `servedAt` is
+ *                       the current block's timestamp: the history of that second is not final
  * 10 VersionFaulty      the version has since been marked Faulty
  * 11 VersionWithdrawn   the version has since been marked Withdrawn
  * 12 BatchDisputed      the guardian disputed the batch

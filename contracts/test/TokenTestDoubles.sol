@@ -3,7 +3,6 @@
 // solhint-disable one-contract-per-file
 pragma solidity 0.8.34;
 
-
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
 /**

@@ -53,3 +53,8 @@ export const INFERENCE_ANCHOR_FUNCTION_ROLES = {
   revokeEnclaveKey: "GUARDIAN",
   disputeBatch: "GUARDIAN",
 } as const satisfies Record<string, RoleName>;
+
+/** Restricted functions of InferenceSettlement (by name) and the role each requires. */
+export const INFERENCE_SETTLEMENT_FUNCTION_ROLES = {
+  setHoldPeriod: "GOVERNOR",
+} as const satisfies Record<string, RoleName>;
