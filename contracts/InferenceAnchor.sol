@@ -26,10 +26,13 @@ import {ProofPaths} from "./libraries/ProofPaths.sol";
  *   is reported Unconfirmable, never Conforming.
  * - A stale node could keep serving a rolled-back version: its honest records read NotLive, its
  *   backdated ones Unconfirmable; both carry VersionFaulty once the version is marked.
- * - An operator could copy a root from the mempool: batches are keyed by `(modelId, root)`, so a
- *   root can only be squatted by another operator the governor allowed for the same model, the
- *   content is the same records, and the squat is public (the event names the operator); the
- *   guardian disputes such a batch and the governor removes the operator.
+ * - An operator could copy a root from the mempool, or re-anchor another node's records under
+ *   worse metadata (a narrower range, a later anchoring time) to make them read non-conforming:
+ *   batches are keyed by `(modelId, node, root)` and a record is only ever verified against the
+ *   batches of the node it names, so a copied root lands under the copier's key and judges
+ *   nothing of the original node's records.
+ * - A node could anchor records of the current second and keep serving in it: `lastServedAt`
+ *   must be strictly in the past.
  * - A verifier (anyone) could pass a leaf hash of its choosing: records are hashed on-chain from
  *   their fields, an empty multiproof is rejected, and an epoch hint is checked by the registry.
  * - Governance could rewrite what was verified: batches are never removed or changed; disputes
@@ -37,6 +40,9 @@ import {ProofPaths} from "./libraries/ProofPaths.sol";
  *   revocation only affects batches anchored after it.
  * - A thief of an enclave key could sign records: only for its node, only with `servedAt` after
  *   the key's registration, and only in batches anchored before the guardian revokes it.
+ * - A caller of {verifyAttestation} could starve the ZK verifier of gas so that an honest proof
+ *   reads rejected: the verifier always gets `ZK_VERIFIER_GAS`, or the call reverts; at most 32
+ *   bytes of its answer are copied (no return-data bomb).
  */
 contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
     /// @notice Bounds of `maxAnchorDelay`.
@@ -51,22 +57,20 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
         "address node,uint48 servedAt)"
     );
 
-    uint256 private constant _LIMB_MASK = type(uint128).max;
+    /// @notice The gas a ZK verifier gets for one proof (generated halo2 verifiers use well under).
+    uint256 public constant ZK_VERIFIER_GAS = 3_000_000;
 
-    /// @dev One slot per (model, operator): proves "known model" and "allowed operator" at once.
-    struct OperatorSlot {
-        bool allowed;
-        uint32 index;
-    }
+    uint256 private constant _LIMB_MASK = type(uint128).max;
 
     /// @notice The registry whose history records are checked against.
     IModelRegistry public immutable registry;
 
-    mapping(bytes32 modelId => mapping(address operator => OperatorSlot)) private _operators;
-    mapping(address operator => uint32 index) private _operatorIndex;
-    address[] private _operatorList;
-    mapping(bytes32 modelId => mapping(bytes32 root => Batch)) private _batches;
-    mapping(bytes32 modelId => mapping(bytes32 root => Dispute[])) private _disputes;
+    /// @dev One slot per (model, operator): proves "known model" and "allowed operator" at once.
+    mapping(bytes32 modelId => mapping(address operator => bool)) private _operators;
+    mapping(bytes32 modelId => mapping(address operator => mapping(bytes32 root => Batch)))
+        private _batches;
+    mapping(bytes32 modelId => mapping(address operator => mapping(bytes32 root => Dispute[])))
+        private _disputes;
     mapping(address key => EnclaveKey) private _enclaveKeys;
     uint32 private _maxAnchorDelay;
 
@@ -83,6 +87,7 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
         _checkPeriod(initialMaxAnchorDelay);
         registry = modelRegistry;
         _maxAnchorDelay = initialMaxAnchorDelay;
+        emit MaxAnchorDelaySet(0, initialMaxAnchorDelay);
     }
 
     // ================================================================ governance
@@ -91,14 +96,8 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
     function setOperator(bytes32 modelId, address operator, bool allowed) external restricted {
         if (operator == address(0)) revert AnchorZeroAddress();
         if (!registry.modelExists(modelId)) revert AnchorUnknownModel(modelId);
-        uint32 index = _operatorIndex[operator];
-        if (index == 0) {
-            _operatorList.push(operator);
-            index = uint32(_operatorList.length);
-            _operatorIndex[operator] = index;
-        }
-        _operators[modelId][operator] = OperatorSlot({allowed: allowed, index: index});
-        emit OperatorSet(modelId, operator, index, allowed);
+        _operators[modelId][operator] = allowed;
+        emit OperatorSet(modelId, operator, allowed);
     }
 
     /**
@@ -117,7 +116,7 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
         EnclaveKey storage k = _enclaveKeys[key];
         if (k.registeredAt != 0) revert AnchorEnclaveKeyExists(key, k.node);
         _enclaveKeys[key] = EnclaveKey({node: node, registeredAt: Time.timestamp(), revokedAt: 0});
-        emit EnclaveKeyRegistered(key, node);
+        emit EnclaveKeyRegistered(key, node, msg.sender);
     }
 
     /// @inheritdoc IInferenceAnchor
@@ -132,14 +131,15 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
     /// @inheritdoc IInferenceAnchor
     function disputeBatch(
         bytes32 modelId,
+        address operator,
         bytes32 root,
         bytes32 reasonHash,
         string calldata reasonURI
     ) external restricted returns (uint32 disputeIndex) {
-        Batch storage b = _batches[modelId][root];
-        if (b.anchoredAt == 0) revert AnchorUnknownBatch(modelId, root);
+        Batch storage b = _batches[modelId][operator][root];
+        if (b.anchoredAt == 0) revert AnchorUnknownBatch(modelId, operator, root);
         disputeIndex = b.disputeCount++;
-        _disputes[modelId][root].push(
+        _disputes[modelId][operator][root].push(
             Dispute({
                 by: msg.sender,
                 at: Time.timestamp(),
@@ -147,7 +147,15 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
                 reasonURI: reasonURI
             })
         );
-        emit BatchDisputed(modelId, root, disputeIndex, msg.sender, reasonHash, reasonURI);
+        emit BatchDisputed(
+            modelId,
+            root,
+            operator,
+            disputeIndex,
+            msg.sender,
+            reasonHash,
+            reasonURI
+        );
     }
 
     // ================================================================ operators
@@ -155,8 +163,9 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
     /**
      * @inheritdoc IInferenceAnchor
      * @dev The operator check reads one slot instead of calling the AccessManager (~13,000 gas
-     * less per batch). The epoch live at anchoring is not stored: it is
-     * `registry.epochAt(modelId, anchoredAt)`.
+     * less per batch); so closing this target in the AccessManager does not stop anchoring (the
+     * governor disallows operators instead). The epoch live at anchoring is not stored: it is
+     * derivable from the registry's epoch list and `anchoredAt`.
      */
     function anchor(
         bytes32 modelId,
@@ -166,26 +175,25 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
         uint48 lastServedAt,
         bytes32 fileRef
     ) external {
-        OperatorSlot memory op = _operators[modelId][msg.sender];
-        if (!op.allowed) revert AnchorUnauthorizedOperator(modelId, msg.sender);
+        if (!_operators[modelId][msg.sender])
+            revert AnchorUnauthorizedOperator(modelId, msg.sender);
         if (root == bytes32(0)) revert AnchorZeroRoot(modelId);
         if (count == 0) revert AnchorEmptyBatch(modelId, root);
-        Batch storage b = _batches[modelId][root];
+        Batch storage b = _batches[modelId][msg.sender][root];
         uint48 anchoredAt = b.anchoredAt;
         if (anchoredAt != 0) revert AnchorBatchExists(modelId, root, anchoredAt);
         if (firstServedAt > lastServedAt) revert AnchorReversedRange(firstServedAt, lastServedAt);
         uint48 nowTs = Time.timestamp();
-        if (lastServedAt > nowTs) revert AnchorServedInFuture(lastServedAt, nowTs);
+        if (lastServedAt >= nowTs) revert AnchorServedInFuture(lastServedAt, nowTs);
         uint48 maxDelay = _maxAnchorDelay;
         uint48 oldestAllowed = nowTs > maxDelay ? nowTs - maxDelay : 0;
         if (firstServedAt < oldestAllowed) revert AnchorTooLate(firstServedAt, oldestAllowed);
 
-        _batches[modelId][root] = Batch({
+        _batches[modelId][msg.sender][root] = Batch({
             count: count,
             firstServedAt: firstServedAt,
             lastServedAt: lastServedAt,
             anchoredAt: nowTs,
-            operatorIndex: op.index,
             disputeCount: 0
         });
         emit BatchAnchored(modelId, root, msg.sender, count, firstServedAt, lastServedAt, fileRef);
@@ -224,7 +232,11 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
     ) external view returns (bool included, uint256[] memory flags, Standing[] memory primary) {
         // OpenZeppelin's multiproof check accepts `root == proof[0]` with no leaves at all.
         if (records.length == 0) revert AnchorEmptyLeaves();
-        Batch memory b = _batch(modelId, root);
+        address node = records[0].node;
+        for (uint256 i = 1; i < records.length; ++i) {
+            if (records[i].node != node) revert AnchorMixedNodes(node, records[i].node);
+        }
+        Batch memory b = _batch(modelId, node, root);
         included = _multiproofIncludes(root, records, proof, proofFlags);
         (flags, primary) = _assessAll(modelId, b, records, included);
     }
@@ -237,15 +249,25 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
         bytes32[] calldata proof,
         bytes calldata attestation
     ) external view returns (bool valid, AttestationStatus status) {
-        Batch memory b = _batch(modelId, root);
+        Batch memory b = _batch(modelId, record.node, root);
         if (!MerkleProof.verifyCalldata(proof, root, InferenceRecordLib.leaf(record))) {
             return (false, AttestationStatus.NotIncluded);
+        }
+        (bytes32 blobId, , uint8 mask, address verifier) = registry.versionEssentials(
+            modelId,
+            record.version
+        );
+        if (
+            record.modelId != modelId ||
+            record.format != InferenceRecordLib.FORMAT_V1 ||
+            record.blobId != blobId
+        ) {
+            return (false, AttestationStatus.RecordMismatch);
         }
         uint8 path = record.proofPath;
         if (path != ProofPaths.TEE && path != ProofPaths.ZKML) {
             return (false, AttestationStatus.NoAttestationPath);
         }
-        (, , uint8 mask, address verifier) = registry.versionEssentials(modelId, record.version);
         if (!ProofPaths.allows(mask, path)) return (false, AttestationStatus.ProofPathNotAllowed);
         if (keccak256(attestation) != record.proofCommitment) {
             return (false, AttestationStatus.CommitmentMismatch);
@@ -260,18 +282,23 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
     // ================================================================ views
 
     /// @inheritdoc IInferenceAnchor
-    function getBatch(bytes32 modelId, bytes32 root) external view returns (Batch memory) {
-        return _batches[modelId][root];
+    function getBatch(
+        bytes32 modelId,
+        address operator,
+        bytes32 root
+    ) external view returns (Batch memory) {
+        return _batches[modelId][operator][root];
     }
 
     /// @inheritdoc IInferenceAnchor
     function disputesOf(
         bytes32 modelId,
+        address operator,
         bytes32 root,
         uint256 offset,
         uint256 limit
     ) external view returns (Dispute[] memory page) {
-        Dispute[] storage all = _disputes[modelId][root];
+        Dispute[] storage all = _disputes[modelId][operator][root];
         uint256 start = Math.min(offset, all.length);
         uint256 n = Math.min(limit, all.length - start);
         page = new Dispute[](n);
@@ -280,15 +307,7 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
 
     /// @inheritdoc IInferenceAnchor
     function isOperator(bytes32 modelId, address operator) external view returns (bool) {
-        return _operators[modelId][operator].allowed;
-    }
-
-    /// @inheritdoc IInferenceAnchor
-    function operatorAt(uint32 operatorIndex) external view returns (address) {
-        return
-            operatorIndex == 0 || operatorIndex > _operatorList.length
-                ? address(0)
-                : _operatorList[operatorIndex - 1];
+        return _operators[modelId][operator];
     }
 
     /// @inheritdoc IInferenceAnchor
@@ -344,7 +363,7 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
         bool useHint,
         uint32 hint
     ) private view returns (bool included, uint256 flags, Standing primary) {
-        Batch memory b = _batch(modelId, root);
+        Batch memory b = _batch(modelId, record.node, root);
         if (!MerkleProof.verifyCalldata(proof, root, InferenceRecordLib.leaf(record))) {
             return (false, _flag(Standing.NotIncluded), Standing.NotIncluded);
         }
@@ -381,21 +400,17 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
         if (servedAt < b.firstServedAt || servedAt > b.lastServedAt) {
             flags |= _flag(Standing.OutsideBatchRange);
         }
-        // A record served after its batch was anchored is outside the range (flagged above);
-        // the history is only asked about times up to the anchoring, and only once they are in
-        // the past: the state at the current timestamp may still change in this block.
-        if (servedAt <= b.anchoredAt) {
-            if (servedAt >= Time.timestamp()) {
+        // lastServedAt < anchoredAt <= now: a record served at or after the anchoring is outside
+        // the range (flagged above) and the history is not asked about it. Every other servedAt
+        // is strictly in the past, where the history is final.
+        if (servedAt < b.anchoredAt) {
+            (uint32 epoch, uint32 liveVersion, uint48 endTime) = useHint
+                ? registry.epochAtWithHint(modelId, servedAt, hint)
+                : _epochAt(modelId, servedAt);
+            if (epoch == 0 || liveVersion != r.version) {
+                flags |= _flag(Standing.NotLive);
+            } else if (endTime != 0 && endTime <= b.anchoredAt) {
                 flags |= _flag(Standing.Unconfirmable);
-            } else {
-                (uint32 epoch, uint32 liveVersion, uint48 endTime) = useHint
-                    ? registry.epochAtWithHint(modelId, servedAt, hint)
-                    : _epochAt(modelId, servedAt);
-                if (epoch == 0 || liveVersion != r.version) {
-                    flags |= _flag(Standing.NotLive);
-                } else if (endTime != 0 && endTime <= b.anchoredAt) {
-                    flags |= _flag(Standing.Unconfirmable);
-                }
             }
         }
         if (b.disputeCount != 0) flags |= _flag(Standing.BatchDisputed);
@@ -464,17 +479,36 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
         InferenceRecord calldata record,
         bytes calldata proof
     ) private view returns (AttestationStatus) {
-        (bool success, bytes memory ret) = verifier.staticcall(
-            abi.encodeCall(IZkVerifier.verifyProof, (proof, zkInstances(record)))
+        bytes memory callData = abi.encodeCall(
+            IZkVerifier.verifyProof,
+            (proof, zkInstances(record))
         );
-        // A verifier that reverts, returns nothing or returns anything but `true` rejects.
-        bool accepted = success && ret.length == 32 && uint256(bytes32(ret)) == 1;
+        // 63/64 of what is left is forwarded: make sure that is the full budget, so the outcome
+        // depends on the proof, never on the gas the caller chose to send.
+        uint256 required = (ZK_VERIFIER_GAS * 64) / 63 + 10_000;
+        if (gasleft() < required) revert AnchorInsufficientGas(gasleft(), required);
+        bool success;
+        uint256 answer;
+        uint256 answerSize;
+        uint256 budget = ZK_VERIFIER_GAS;
+        assembly ("memory-safe") {
+            // Copy at most one word of the answer: a verifier cannot make us copy megabytes.
+            success := staticcall(budget, verifier, add(callData, 0x20), mload(callData), 0, 0x20)
+            answerSize := returndatasize()
+            answer := mload(0)
+        }
+        // Anything but a clean `true` (a revert, no answer, a longer answer, any other word) rejects.
+        bool accepted = success && answerSize == 32 && answer == 1;
         return accepted ? AttestationStatus.Valid : AttestationStatus.ProofRejected;
     }
 
-    function _batch(bytes32 modelId, bytes32 root) private view returns (Batch memory b) {
-        b = _batches[modelId][root];
-        if (b.anchoredAt == 0) revert AnchorUnknownBatch(modelId, root);
+    function _batch(
+        bytes32 modelId,
+        address node,
+        bytes32 root
+    ) private view returns (Batch memory b) {
+        b = _batches[modelId][node][root];
+        if (b.anchoredAt == 0) revert AnchorUnknownBatch(modelId, node, root);
     }
 
     function _checkPeriod(uint32 value) private pure {

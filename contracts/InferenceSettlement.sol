@@ -26,7 +26,11 @@ import {VersionBound} from "./VersionBound.sol";
  *   triggers refunds.
  * - A payer could challenge an honest record: the challenge runs `verifyRecord` on-chain; a
  *   conforming record (or one not in an anchored batch) reverts. The record must name this
- *   request, this payer as agent and this model.
+ *   request, this payer as agent, this model and the payee as the node that served it (so
+ *   another node's record cannot cost this payee), and it is only ever checked against the
+ *   payee's own batches.
+ * - A node could serve before it was paid and date the record earlier: pay-before-serve means a
+ *   record served before the settlement (`servedAt < settledAt`) does not conform.
  * - Anyone could squat a request id: settlements are keyed by `keccak256(payer, requestId)`.
  * - A token could take a fee or re-enter: the received amount is checked by balance difference,
  *   every state change precedes the transfer, and every entry point is `nonReentrant`.
@@ -172,7 +176,8 @@ contract InferenceSettlement is
         if (
             record.requestId != details.requestId ||
             record.agent != details.payer ||
-            record.modelId != details.modelId
+            record.modelId != details.modelId ||
+            record.node != details.payee
         ) revert SettlementRecordMismatch(id);
         (bool included, uint256 flags, ) = anchor.verifyRecord(
             details.modelId,
@@ -181,9 +186,11 @@ contract InferenceSettlement is
             proof
         );
         if (!included) revert SettlementRecordNotIncluded(id, root);
-        if (flags & _CHALLENGE_FLAGS == 0 && record.version == details.version) {
-            revert SettlementRecordConforms(id, flags);
-        }
+        bool conforms =
+            flags & _CHALLENGE_FLAGS == 0 &&
+                record.version == details.version &&
+                record.servedAt >= details.settledAt;
+        if (conforms) revert SettlementRecordConforms(id, flags);
         _refund(id, details, to, RefundReason.Challenge, flags);
     }
 

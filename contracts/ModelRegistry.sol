@@ -269,6 +269,7 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
      */
     function rollback(
         bytes32 modelId,
+        uint32 fromVersion,
         uint32 toVersion,
         Disposition disposition,
         bytes32 reasonHash,
@@ -278,7 +279,9 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         _checkDisposition(disposition);
         uint32 current = m.current;
         if (current == 0) revert ModelRegistryNothingToRollBack(modelId);
-        uint32 fromVersion = current; // TEMP until tests move to the new signature
+        if (current != fromVersion) {
+            revert ModelRegistryUnexpectedCurrentVersion(modelId, fromVersion, current);
+        }
         Version storage target = _version(modelId, toVersion);
         // A Retired target that is the pending proposal counts as Retired: the proposal is
         // cancelled below, which restores its status.

@@ -5,10 +5,19 @@ import {InferenceRecord} from "../libraries/InferenceRecordLib.sol";
 
 /**
  * @title IInferenceAnchor
- * @notice Node operators anchor Merkle roots of inference records; anyone verifies a record
+ * @notice Inference nodes anchor Merkle roots of the records they served; anyone verifies a record
  * against an anchored root, on-chain, and learns whether the version it claims was really live
  * when it says it was served. Roots live in state (not only in an event), keyed by
- * `(modelId, root)`, and are never removed; disputes are appended beside them.
+ * `(modelId, node, root)`, and are never removed; disputes are appended beside them.
+ *
+ * A node anchors its own records: a record is always verified against the batches anchored by
+ * `record.node` (the operator address that anchors is the node's identity). So nobody can squat a
+ * root copied from the mempool, and nobody can re-anchor another node's records under other
+ * metadata (a narrower range, a later anchoring time) to make them read non-conforming.
+ *
+ * What "Conforming" does not cover: attestations. {verifyRecord} judges a record against the
+ * registry's history; whether a TEE or ZKML record carries a valid attestation is
+ * {verifyAttestation}'s separate answer.
  *
  * Standing of a record. Each check sets one flag bit, `1 << uint8(Standing.X)`; the primary
  * standing is the set flag of lowest bit, i.e. this precedence (most severe first):
@@ -21,10 +30,9 @@ import {InferenceRecord} from "../libraries/InferenceRecordLib.sol";
  *  7 OutsideBatchRange  `servedAt` is outside the batch's declared `[first, last]` range
  *  8 NotLive            the claimed version was not live at `servedAt` (e.g. a stale node still
  *                       serving the old release after a rollback, or serving before activation)
- *  9 Unconfirmable      the claimed version was live at `servedAt`, but that window closed before
- *                       the batch was anchored: a node that served later could have backdated
- *                       the record, so it cannot pass as conforming. Also while `servedAt` is
- *                       the current block's timestamp: the history of that second is not final
+ *  9 Unconfirmable      the claimed version was live at `servedAt`, but that window closed at or
+ *                       before the batch's anchoring time: a node that served later could have
+ *                       backdated the record, so it cannot pass as conforming
  * 10 VersionFaulty      the version has since been marked Faulty
  * 11 VersionWithdrawn   the version has since been marked Withdrawn
  * 12 BatchDisputed      the guardian disputed the batch
@@ -32,6 +40,7 @@ import {InferenceRecord} from "../libraries/InferenceRecordLib.sol";
  *                       until the batch was anchored, with its registered weights and an
  *                       allowed proof path, in an undisputed batch.
  * When the record is not included only NotIncluded is reported: nothing else about it is proven.
+ * Every verify function reverts with {AnchorUnknownBatch} when `record.node` anchored no such root.
  */
 interface IInferenceAnchor {
     // ---------------------------------------------------------------- types
@@ -57,6 +66,7 @@ interface IInferenceAnchor {
     enum AttestationStatus {
         Valid,
         NotIncluded,
+        RecordMismatch,
         NoAttestationPath,
         ProofPathNotAllowed,
         CommitmentMismatch,
@@ -69,15 +79,14 @@ interface IInferenceAnchor {
     }
 
     /**
-     * @notice What verification depends on, in one slot. Only indexers need the file location
-     * and the operator's address: they are in {BatchAnchored}.
+     * @notice What verification depends on, in one slot (the node is part of the key). Only
+     * indexers need the file location: it is in {BatchAnchored}.
      */
     struct Batch {
         uint32 count;
         uint48 firstServedAt;
         uint48 lastServedAt;
         uint48 anchoredAt;
-        uint32 operatorIndex;
         uint32 disputeCount;
     }
 
@@ -98,13 +107,8 @@ interface IInferenceAnchor {
 
     // ---------------------------------------------------------------- events
 
-    /// @notice `operator` may (or may no longer) anchor batches of `modelId`.
-    event OperatorSet(
-        bytes32 indexed modelId,
-        address indexed operator,
-        uint32 indexed operatorIndex,
-        bool allowed
-    );
+    /// @notice `operator` (a node) may (or may no longer) anchor batches of `modelId`.
+    event OperatorSet(bytes32 indexed modelId, address indexed operator, bool allowed);
     /// @notice A batch was anchored. `fileRef` locates the batch file (e.g. a Walrus blob id).
     event BatchAnchored(
         bytes32 indexed modelId,
@@ -119,13 +123,14 @@ interface IInferenceAnchor {
     event BatchDisputed(
         bytes32 indexed modelId,
         bytes32 indexed root,
-        uint32 indexed disputeIndex,
+        address indexed operator,
+        uint32 disputeIndex,
         address by,
         bytes32 reasonHash,
         string reasonURI
     );
     /// @notice A TEE enclave key was registered for `node`.
-    event EnclaveKeyRegistered(address indexed key, address indexed node);
+    event EnclaveKeyRegistered(address indexed key, address indexed node, address by);
     /// @notice A TEE enclave key was revoked. Records anchored before stay valid.
     event EnclaveKeyRevoked(
         address indexed key,
@@ -152,14 +157,19 @@ interface IInferenceAnchor {
     error AnchorBatchExists(bytes32 modelId, bytes32 root, uint48 anchoredAt);
     /// @notice `firstServedAt` is after `lastServedAt`.
     error AnchorReversedRange(uint48 firstServedAt, uint48 lastServedAt);
-    /// @notice `lastServedAt` is in the future.
+    /// @notice `lastServedAt` is not in the past: records of the current second may still be
+    /// served after the anchor in the same second, so they wait for the next batch.
     error AnchorServedInFuture(uint48 lastServedAt, uint48 currentTime);
     /// @notice `firstServedAt` is older than `maxAnchorDelay` allows.
     error AnchorTooLate(uint48 firstServedAt, uint48 oldestAllowed);
-    /// @notice No batch `(modelId, root)` was anchored.
-    error AnchorUnknownBatch(bytes32 modelId, bytes32 root);
+    /// @notice `operator` anchored no batch `root` of `modelId`.
+    error AnchorUnknownBatch(bytes32 modelId, address operator, bytes32 root);
     /// @notice A multiproof over no records (it would prove nothing).
     error AnchorEmptyLeaves();
+    /// @notice A multiproof's records name several nodes; a batch holds one node's records.
+    error AnchorMixedNodes(address first, address other);
+    /// @notice Not enough gas left to give the ZK verifier its full budget.
+    error AnchorInsufficientGas(uint256 available, uint256 required);
     /// @notice The enclave key was registered before; keys are never re-registered.
     error AnchorEnclaveKeyExists(address key, address node);
     /// @notice No such enclave key.
@@ -201,6 +211,7 @@ interface IInferenceAnchor {
      */
     function disputeBatch(
         bytes32 modelId,
+        address operator,
         bytes32 root,
         bytes32 reasonHash,
         string calldata reasonURI
@@ -209,8 +220,9 @@ interface IInferenceAnchor {
     // ---------------------------------------------------------------- operators
 
     /**
-     * @notice Anchors the root of a batch of `count` records served in
-     * `[firstServedAt, lastServedAt]`. Accepted for paused models and for Faulty or Withdrawn
+     * @notice Anchors the root of a batch of `count` records the caller (a node allowed for
+     * `modelId`) served in `[firstServedAt, lastServedAt]`, under the key
+     * `(modelId, msg.sender, root)`. Accepted for paused models and for Faulty or Withdrawn
      * versions: those records are the evidence.
      * @dev Emits {BatchAnchored}.
      */
@@ -225,7 +237,8 @@ interface IInferenceAnchor {
 
     // ---------------------------------------------------------------- anyone
 
-    /// @notice Verifies `record` against the anchored `(modelId, root)`. See the contract doc.
+    /// @notice Verifies `record` against the batch `root` anchored by `record.node` for `modelId`.
+    /// See the contract doc.
     function verifyRecord(
         bytes32 modelId,
         bytes32 root,
@@ -248,8 +261,9 @@ interface IInferenceAnchor {
 
     /**
      * @notice Verifies several records of one batch with one OpenZeppelin multiproof. `records`
-     * are in the multiproof's leaf order. If the multiproof fails, every record reports
-     * NotIncluded.
+     * are in the multiproof's leaf order and name one node. If the multiproof does not prove
+     * them, every record reports NotIncluded; a malformed multiproof reverts with OpenZeppelin's
+     * `MerkleProofInvalidMultiproof`.
      */
     function verifyRecords(
         bytes32 modelId,
@@ -265,7 +279,10 @@ interface IInferenceAnchor {
      * for `record.node` no later than `servedAt` and not revoked before the batch was anchored.
      * ZKML: `attestation` is the proof, checked by the version's verifier on public inputs
      * derived from the record. In both cases `proofCommitment` must be `keccak256(attestation)`
-     * and the record must be in the anchored batch.
+     * and the record must be in the anchored batch, of `modelId`, in the known format, with the
+     * version's registered blob id (RecordMismatch otherwise). The ZK verifier gets a fixed gas
+     * budget (`ZK_VERIFIER_GAS`): the call reverts if the caller did not leave enough, so that a
+     * caller cannot starve a verifier into rejecting an honest proof.
      */
     function verifyAttestation(
         bytes32 modelId,
@@ -275,12 +292,17 @@ interface IInferenceAnchor {
         bytes calldata attestation
     ) external view returns (bool valid, AttestationStatus status);
 
-    /// @notice The anchored batch (all zero if none).
-    function getBatch(bytes32 modelId, bytes32 root) external view returns (Batch memory);
+    /// @notice The batch `root` anchored by `operator` for `modelId` (all zero if none).
+    function getBatch(
+        bytes32 modelId,
+        address operator,
+        bytes32 root
+    ) external view returns (Batch memory);
 
     /// @notice Disputes of a batch, `[offset, offset + limit)` in order.
     function disputesOf(
         bytes32 modelId,
+        address operator,
         bytes32 root,
         uint256 offset,
         uint256 limit
@@ -288,9 +310,6 @@ interface IInferenceAnchor {
 
     /// @notice Whether `operator` may anchor batches of `modelId` now.
     function isOperator(bytes32 modelId, address operator) external view returns (bool);
-
-    /// @notice The operator with index `operatorIndex` (1-based; indices are never reused).
-    function operatorAt(uint32 operatorIndex) external view returns (address);
 
     /// @notice An enclave key's record.
     function enclaveKey(address key) external view returns (EnclaveKey memory);

@@ -97,7 +97,7 @@ interface IInferenceSettlement {
     error SettlementNotRefundable(bytes32 settlementId, uint48 faultyAt, uint48 releaseAt);
     /// @notice Challenges are only possible before release.
     error SettlementChallengeClosed(bytes32 settlementId, uint48 releaseAt);
-    /// @notice The record is not this settlement's request (request id, agent or model differ).
+    /// @notice The record is not this settlement's (request id, agent, model or node differ).
     error SettlementRecordMismatch(bytes32 settlementId);
     /// @notice The record is not in the anchored batch.
     error SettlementRecordNotIncluded(bytes32 settlementId, bytes32 root);
@@ -137,10 +137,11 @@ interface IInferenceSettlement {
     function refund(SettlementDetails calldata details, address to) external;
 
     /**
-     * @notice Before `releaseAt`, the payer proves with the anchored record of its request that the
-     * service did not conform (not the paid version, not live then, unconfirmable, wrong blob,
-     * disallowed proof path, outside its batch's range, unknown version or format) and takes the
-     * payment back, to `to`.
+     * @notice Before `releaseAt`, the payer proves with the payee's anchored record of its request
+     * that the service did not conform (not the paid version, served before payment, not live
+     * then, unconfirmable, wrong blob, disallowed proof path, outside its batch's range, unknown
+     * version or format) and takes the payment back, to `to`. Attestations are not judged here:
+     * see IInferenceAnchor.verifyAttestation.
      * @dev Emits {Refunded}.
      */
     function challenge(

@@ -360,6 +360,7 @@ interface IModelRegistry {
      */
     function rollback(
         bytes32 modelId,
+        uint32 fromVersion,
         uint32 toVersion,
         Disposition disposition,
         bytes32 reasonHash,

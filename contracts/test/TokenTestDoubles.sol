@@ -85,10 +85,10 @@ contract BlockingTokenTestDouble is ERC20TestDouble {
  * that reentrancy is refused) and records what the call returned.
  */
 contract ReentrantTokenTestDouble is ERC20TestDouble {
-    /// @notice The contract to call back into.
-    address public target;
+    /// @notice The contract to call back into (not `target`: ethers reserves that name).
+    address public reentryTarget;
     /// @notice The call to make.
-    bytes public data;
+    bytes public reentryData;
     /// @notice Whether the last reentrant call succeeded.
     bool public lastReentrySucceeded;
     /// @notice What the last reentrant call returned (the revert data if it failed).
@@ -97,16 +97,16 @@ contract ReentrantTokenTestDouble is ERC20TestDouble {
 
     /// @notice Arms the callback.
     function arm(address target_, bytes calldata data_) external {
-        target = target_;
-        data = data_;
+        reentryTarget = target_;
+        reentryData = data_;
     }
 
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
-        if (target != address(0) && !_entered && from != address(0)) {
+        if (reentryTarget != address(0) && !_entered && from != address(0)) {
             _entered = true;
             // solhint-disable-next-line avoid-low-level-calls
-            (lastReentrySucceeded, lastReentryResult) = target.call(data);
+            (lastReentrySucceeded, lastReentryResult) = reentryTarget.call(reentryData);
             _entered = false;
         }
     }

@@ -1,0 +1,47 @@
+/**
+ * Opens a Hardhat network connection by name for the command-line tools, with the suite's
+ * contracts resolved from --anchor (or the Ignition deployment of that chain).
+ */
+import { fail, oneLine } from "./cli.js";
+import { resolveAddress } from "./chain.js";
+import type { InferenceAnchor, ModelRegistry } from "../../types/ethers-contracts/index.js";
+
+export interface ToolConnection {
+  ethers: import("@nomicfoundation/hardhat-ethers/types").HardhatEthers;
+  chainId: bigint;
+  anchor: InferenceAnchor;
+  registry: ModelRegistry;
+  close(): Promise<void>;
+}
+
+/** Connects to `networkName` (a `networks` entry of hardhat.config.ts). */
+export async function connectTool(
+  networkName: string,
+  anchorOverride: string | undefined,
+): Promise<ToolConnection> {
+  const { network } = await import("hardhat");
+  let connection;
+  try {
+    connection = await network.create(networkName);
+    await connection.provider.request({ method: "eth_chainId" });
+  } catch (e) {
+    fail(
+      `cannot reach network ${networkName}: ${oneLine(e instanceof Error ? e.message : String(e))}`,
+    );
+  }
+  const { ethers } = connection;
+  const { chainId } = await ethers.provider.getNetwork();
+  const anchorAddress = resolveAddress("InferenceAnchor", chainId, anchorOverride, "--anchor");
+  if ((await ethers.provider.getCode(anchorAddress)) === "0x") {
+    fail(`no contract at ${anchorAddress} on network ${networkName} (chain ${chainId})`);
+  }
+  const anchor = (await ethers.getContractAt(
+    "InferenceAnchor",
+    anchorAddress,
+  )) as unknown as InferenceAnchor;
+  const registry = (await ethers.getContractAt(
+    "ModelRegistry",
+    await anchor.registry(),
+  )) as unknown as ModelRegistry;
+  return { ethers, chainId, anchor, registry, close: () => connection.close() };
+}
