@@ -39,7 +39,7 @@ main(NAME, async () => {
     if (signer === undefined) fail(`network ${networkName} has no account configured`);
     const outcome = await anchorBatch(tool.anchor, signer, summary, fileRef);
     const when = new Date(Number(outcome.anchoredAt) * 1000).toISOString();
-    const operator = await tool.anchor.operatorAt(outcome.operatorIndex);
+    const operator = outcome.operator;
     if (outcome.status === "already-anchored") {
       process.stdout.write(
         `${NAME}: batch ${summary.root} of model ${summary.modelId} was anchored already at ` +

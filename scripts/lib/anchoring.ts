@@ -6,7 +6,7 @@ import { createReadStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
-import { type ContractRunner, isHexString, keccak256, toUtf8Bytes } from "ethers";
+import { type Signer, isHexString, keccak256, toUtf8Bytes } from "ethers";
 
 import type { InferenceAnchor, ModelRegistry } from "../../types/ethers-contracts/index.js";
 import type { BatchSummary } from "./batch.js";
@@ -49,7 +49,7 @@ export function readBatchSummary(dir: string): BatchSummary & { text: string } {
 export interface AnchorOutcome {
   status: "anchored" | "already-anchored";
   anchoredAt: bigint;
-  operatorIndex: bigint;
+  operator: string;
   txHash?: string;
   blockNumber?: number;
   gasUsed?: bigint;
@@ -62,16 +62,18 @@ export interface AnchorOutcome {
  */
 export async function anchorBatch(
   anchor: InferenceAnchor,
-  signer: ContractRunner,
+  signer: Signer,
   summary: BatchSummary & { text: string },
   fileRef: string = keccak256(toUtf8Bytes(summary.text)),
 ): Promise<AnchorOutcome> {
-  const existing = await anchor.getBatch(summary.modelId, summary.root);
+  // Batches are keyed by (model, node, root): the signer anchors as the node.
+  const operator = await signer.getAddress();
+  const existing = await anchor.getBatch(summary.modelId, operator, summary.root);
   if (existing.anchoredAt !== 0n) {
     return {
       status: "already-anchored",
       anchoredAt: existing.anchoredAt,
-      operatorIndex: existing.operatorIndex,
+      operator,
     };
   }
   const asOperator = anchor.connect(signer);
@@ -95,11 +97,11 @@ export async function anchorBatch(
     fail(`the anchoring transaction failed: ${describeRevert(e, [anchor.interface])}; run again`);
   }
   if (receipt === null) fail("the anchoring transaction has no receipt; run again");
-  const batch = await anchor.getBatch(summary.modelId, summary.root);
+  const batch = await anchor.getBatch(summary.modelId, operator, summary.root);
   return {
     status: "anchored",
     anchoredAt: batch.anchoredAt,
-    operatorIndex: batch.operatorIndex,
+    operator,
     txHash: receipt.hash,
     blockNumber: receipt.blockNumber,
     gasUsed: receipt.gasUsed,
@@ -183,9 +185,10 @@ export async function verifyEntry(
   entry: ProofEntry,
   latestTimestamp: bigint,
 ): Promise<Verdict> {
-  const batch = await anchor.getBatch(modelId, root);
-  if (batch.anchoredAt === 0n)
-    fail(`batch ${root} of model ${modelId} is not anchored on this network`);
+  const batch = await anchor.getBatch(modelId, entry.record.node, root);
+  if (batch.anchoredAt === 0n) {
+    fail(`node ${entry.record.node} anchored no batch ${root} of model ${modelId} on this network`);
+  }
   const servedAt = BigInt(entry.record.servedAt);
   const ifaces = [anchor.interface, registry.interface];
   try {

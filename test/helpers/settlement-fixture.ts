@@ -1,0 +1,563 @@
+/**
+ * The fixture of the InferenceSettlement, AgentActionLog and VersionBound (RatingBoard) tests: the
+ * registry as deployed (deployRegistry), an InferenceAnchor and an InferenceSettlement wired
+ * through the AccessManager's delayed ADMIN, an AgentActionLog, a plain test token, a model with
+ * v1 then v2 promoted (v3 registered), and helpers to settle, roll back, and build, anchor and
+ * prove batches of inference records.
+ */
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import {
+  AbiCoder,
+  MaxUint256,
+  ZeroAddress,
+  ZeroHash,
+  id,
+  keccak256,
+  type BaseContract,
+  type ContractTransactionResponse,
+} from "ethers";
+import type { NetworkConnection } from "hardhat/types/network";
+
+import { selectorsByRole } from "../../scripts/lib/access.js";
+import {
+  RECORD_FORMAT_V1,
+  RECORD_TYPES,
+  recordValues,
+  type InferenceRecord,
+} from "../../scripts/lib/record.js";
+import {
+  INFERENCE_ANCHOR_FUNCTION_ROLES,
+  INFERENCE_SETTLEMENT_FUNCTION_ROLES,
+  Role,
+} from "../../scripts/lib/roles.js";
+import type {
+  AgentActionLog,
+  ERC20TestDouble,
+  InferenceAnchor,
+  InferenceSettlement,
+  ModelRegistry,
+} from "../../types/ethers-contracts/index.js";
+import { PROMOTION_DELAY, deployRegistry, type RegistryFixture } from "./registry-fixture.js";
+
+// ------------------------------------------------------------------ constants and enums
+
+export const DAY = 24n * 3600n;
+/** The settlement's hold period in the fixture. */
+export const HOLD_PERIOD = 3n * DAY;
+/** The anchor's backdating bound in the fixture. */
+export const MAX_ANCHOR_DELAY = DAY;
+/** What the payers are minted, and the default amount of one settlement. */
+export const MINTED = 10n ** 24n;
+export const AMOUNT = 10n ** 18n;
+
+/** v1, v2 (live at the end of the fixture) and v3 (registered) of MODEL_ID. */
+export const MODEL_ID = id("settlement:model:alpha");
+/** Created with v1 registered, never promoted: nothing is live. */
+export const OTHER_MODEL_ID = id("settlement:model:beta");
+/** Never created. */
+export const UNKNOWN_MODEL_ID = id("settlement:model:unknown");
+
+export const REASON_HASH = id("settlement incident report");
+export const REASON_URI = "ipfs://settlement-incident-report";
+export const FILE_REF = id("walrus:settlement-batch");
+
+/** IInferenceSettlement.SettlementState */
+export const SettlementState = { None: 0n, Open: 1n, Claimed: 2n, Refunded: 3n } as const;
+
+/** IInferenceSettlement.RefundReason */
+export const RefundReason = { VersionFaulty: 0n, Challenge: 1n } as const;
+
+/** IModelRegistry.Disposition */
+export const Disposition = { None: 0n, Faulty: 1n, Withdrawn: 2n } as const;
+
+/** IInferenceAnchor.Standing: also the bit position of each flag. */
+export const Standing = {
+  Conforming: 0n,
+  NotIncluded: 1n,
+  UnknownFormat: 2n,
+  WrongModel: 3n,
+  UnknownVersion: 4n,
+  WrongBlob: 5n,
+  ProofPathNotAllowed: 6n,
+  OutsideBatchRange: 7n,
+  NotLive: 8n,
+  Unconfirmable: 9n,
+  VersionFaulty: 10n,
+  VersionWithdrawn: 11n,
+  BatchDisputed: 12n,
+} as const;
+export type StandingName = keyof typeof Standing;
+
+/** The flag word of a set of standings: bit `1 << standing` for each. */
+export function flagsOf(...standings: StandingName[]): bigint {
+  return standings.reduce((acc, s) => acc | (1n << Standing[s]), 0n);
+}
+
+/** Proof paths (contracts/libraries/ProofPaths.sol). */
+export const Path = { NONE: 0, TEE: 1, ZKML: 2, OPTIMISTIC: 3 } as const;
+
+/** Proof-mask bits: `1 << path`. */
+export const Mask = {
+  NONE: 1 << Path.NONE,
+  TEE: 1 << Path.TEE,
+  OPTIMISTIC: 1 << Path.OPTIMISTIC,
+} as const;
+
+/** How the fixture registers each version of MODEL_ID (version n at index n - 1). */
+export const VERSION_MASKS = [
+  Mask.NONE | Mask.TEE, // v1: promoted first, the rollback target
+  Mask.NONE | Mask.TEE, // v2: live at the end of the fixture
+  Mask.NONE | Mask.OPTIMISTIC, // v3: registered, never proposed
+] as const;
+
+/** The blob id of test version `n` of `modelId`. */
+export function blobOf(modelId: string, n: number | bigint): string {
+  return id(`settlement-blob:${modelId}:${n}`);
+}
+
+// ------------------------------------------------------------------ fixture
+
+export interface SettlementFixture extends RegistryFixture {
+  connection: NetworkConnection<"generic">;
+  anchor: InferenceAnchor;
+  settlement: InferenceSettlement;
+  actionLog: AgentActionLog;
+  token: ERC20TestDouble;
+  /**
+   * The node that serves the records and, allowed for MODEL_ID, anchors them. It is paid for its
+   * service: the settlements' default payee (`payee` is the same signer).
+   */
+  node: HardhatEthersSigner;
+  /** Another node allowed for MODEL_ID. */
+  otherNode: HardhatEthersSigner;
+  /** Agents that pay (and act); both minted MINTED of `token` and approved the settlement. */
+  payer: HardhatEthersSigner;
+  otherPayer: HardhatEthersSigner;
+  /** The payee of the settlements: `node`, which a challenge's record must name. */
+  payee: HardhatEthersSigner;
+  /** An address a payee or payer sends its money to instead of its own. */
+  recipient: HardhatEthersSigner;
+  /** When v1 and v2 of MODEL_ID became live (epochs 1 and 2). */
+  v1LiveAt: bigint;
+  v2LiveAt: bigint;
+}
+
+/** Waits for `tx` and returns the timestamp of the block that holds it. */
+export async function minedAt(
+  tx: ContractTransactionResponse | Promise<ContractTransactionResponse>,
+): Promise<bigint> {
+  const receipt = await (await tx).wait();
+  if (receipt === null) throw new Error("transaction was not mined");
+  return BigInt((await receipt.getBlock()).timestamp);
+}
+
+/**
+ * Runs `calls` (calldata for the AccessManager itself) as the delayed ADMIN: schedules them all,
+ * waits the admin's execution delay, and executes them.
+ */
+export async function asDelayedAdmin(
+  connection: NetworkConnection<"generic">,
+  f: RegistryFixture,
+  calls: string[],
+): Promise<void> {
+  const target = await f.manager.getAddress();
+  for (const data of calls) {
+    await (await f.manager.connect(f.admin).schedule(target, data, 0)).wait();
+  }
+  await connection.networkHelpers.time.increase(PROMOTION_DELAY);
+  for (const data of calls) {
+    await (await f.manager.connect(f.admin).execute(target, data)).wait();
+  }
+}
+
+/** The AccessManager calls that give each restricted function of `target` its role. */
+async function wiringCalls(
+  f: RegistryFixture,
+  target: InferenceAnchor | InferenceSettlement,
+  functionRoles: Record<string, keyof typeof Role>,
+): Promise<string[]> {
+  const address = await target.getAddress();
+  return [...selectorsByRole(target.interface, functionRoles)].map(([role, selectors]) =>
+    f.manager.interface.encodeFunctionData("setTargetFunctionRole", [
+      address,
+      selectors,
+      Role[role],
+    ]),
+  );
+}
+
+/** Proposes `version`, waits the promotion delay and activates it; returns when it went live. */
+export async function promote(
+  f: Pick<SettlementFixture, "connection" | "registry" | "governor" | "stranger">,
+  version: number | bigint,
+  modelId: string = MODEL_ID,
+): Promise<bigint> {
+  await (await f.registry.connect(f.governor).propose(modelId, version)).wait();
+  const { earliestActivation } = await f.registry.pendingProposal(modelId);
+  await f.connection.networkHelpers.time.setNextBlockTimestamp(earliestActivation);
+  return minedAt(f.registry.connect(f.stranger).activate(modelId));
+}
+
+/**
+ * The guardian rolls `modelId` back from its current version to `toVersion`, marking the current
+ * one `disposition`; returns when. The ONLY place these tests call `ModelRegistry.rollback`: it
+ * passes `fromVersion` when the registry's ABI has it
+ * (rollback(modelId, fromVersion, toVersion, disposition, reasonHash, reasonURI)) and omits it
+ * otherwise.
+ */
+export async function rollbackTo(
+  f: Pick<SettlementFixture, "registry" | "guardian">,
+  toVersion: number | bigint,
+  disposition: bigint,
+  modelId: string = MODEL_ID,
+): Promise<bigint> {
+  const fromVersion = await f.registry.currentVersion(modelId);
+  // Untyped on purpose: the same call works with either ABI.
+  const rollback = (f.registry.connect(f.guardian) as BaseContract).getFunction("rollback");
+  const args =
+    rollback.fragment.inputs.length === 6
+      ? [modelId, fromVersion, toVersion, disposition, REASON_HASH, REASON_URI]
+      : [modelId, toVersion, disposition, REASON_HASH, REASON_URI];
+  return minedAt(rollback(...args) as Promise<ContractTransactionResponse>);
+}
+
+/** The guardian pauses `modelId`; returns when. */
+export async function pauseModel(
+  f: Pick<SettlementFixture, "registry" | "guardian">,
+  modelId: string = MODEL_ID,
+): Promise<bigint> {
+  return minedAt(f.registry.connect(f.guardian).pause(modelId));
+}
+
+/** The guardian resumes `modelId` (a new epoch of the same version); returns when. */
+export async function resumeModel(
+  f: Pick<SettlementFixture, "registry" | "guardian">,
+  modelId: string = MODEL_ID,
+): Promise<bigint> {
+  return minedAt(f.registry.connect(f.guardian).resume(modelId));
+}
+
+/** The guardian marks `version` Faulty or Withdrawn outside a rollback; returns when. */
+export async function revokeVersion(
+  f: Pick<SettlementFixture, "registry" | "guardian">,
+  version: number | bigint,
+  disposition: bigint,
+  modelId: string = MODEL_ID,
+): Promise<bigint> {
+  return minedAt(
+    f.registry.connect(f.guardian).revoke(modelId, version, disposition, REASON_HASH, REASON_URI),
+  );
+}
+
+/** Mints MINTED of `token` to each account and approves `spender` for all of it. */
+export async function fund(
+  token: ERC20TestDouble,
+  spender: string,
+  accounts: HardhatEthersSigner[],
+): Promise<void> {
+  for (const account of accounts) {
+    await (await token.mint(account.address, MINTED)).wait();
+    await (await token.connect(account).approve(spender, MaxUint256)).wait();
+  }
+}
+
+/**
+ * deployRegistry, plus: an InferenceAnchor (maxAnchorDelay 1 day) and an InferenceSettlement
+ * (hold period HOLD_PERIOD) wired per INFERENCE_ANCHOR_FUNCTION_ROLES and
+ * INFERENCE_SETTLEMENT_FUNCTION_ROLES through the delayed ADMIN; an AgentActionLog; MODEL_ID
+ * with v1, v2 (NONE|TEE) and v3 (NONE|OPTIMISTIC), v1 then v2 promoted (v2 live in epoch 2);
+ * OTHER_MODEL_ID with v1 registered and nothing live; `node` (the payee) and `otherNode` allowed
+ * for MODEL_ID; `payer`
+ * and `otherPayer` funded with an ERC20TestDouble approved for the settlement.
+ */
+export async function deploySettlement(
+  connection: NetworkConnection<"generic">,
+): Promise<SettlementFixture> {
+  const { ethers } = connection;
+  const f = await deployRegistry(connection);
+  const signers = await ethers.getSigners();
+  const [node, otherNode, payer, otherPayer, recipient] = signers.slice(7, 12);
+  const managerAddress = await f.manager.getAddress();
+  const registryAddress = await f.registry.getAddress();
+
+  const anchor = (await ethers.deployContract("InferenceAnchor", [
+    managerAddress,
+    registryAddress,
+    MAX_ANCHOR_DELAY,
+  ])) as unknown as InferenceAnchor;
+  const anchorAddress = await anchor.getAddress();
+  const settlement = (await ethers.deployContract("InferenceSettlement", [
+    managerAddress,
+    registryAddress,
+    anchorAddress,
+    HOLD_PERIOD,
+  ])) as unknown as InferenceSettlement;
+  const actionLog = (await ethers.deployContract("AgentActionLog", [
+    registryAddress,
+    anchorAddress,
+  ])) as unknown as AgentActionLog;
+  await asDelayedAdmin(connection, f, [
+    ...(await wiringCalls(f, anchor, INFERENCE_ANCHOR_FUNCTION_ROLES)),
+    ...(await wiringCalls(f, settlement, INFERENCE_SETTLEMENT_FUNCTION_ROLES)),
+  ]);
+
+  const { registry, governor, publisher } = f;
+  for (const modelId of [MODEL_ID, OTHER_MODEL_ID]) {
+    await (await registry.connect(governor).createModel(modelId, [publisher.address])).wait();
+  }
+  for (const [i, mask] of VERSION_MASKS.entries()) {
+    const n = i + 1;
+    await (
+      await registry
+        .connect(publisher)
+        .registerVersion(
+          MODEL_ID,
+          blobOf(MODEL_ID, n),
+          id(`settlement-weights:${n}`),
+          `ipfs://settlement/v${n}`,
+          mask,
+          ZeroAddress,
+        )
+    ).wait();
+  }
+  await (
+    await registry
+      .connect(publisher)
+      .registerVersion(
+        OTHER_MODEL_ID,
+        blobOf(OTHER_MODEL_ID, 1),
+        id("settlement-weights:other:1"),
+        "ipfs://settlement/other/v1",
+        Mask.NONE,
+        ZeroAddress,
+      )
+  ).wait();
+  const base = { ...f, connection };
+  const v1LiveAt = await promote(base, 1);
+  const v2LiveAt = await promote(base, 2);
+  for (const account of [node, otherNode]) {
+    await (await anchor.connect(governor).setOperator(MODEL_ID, account.address, true)).wait();
+  }
+
+  const token = (await ethers.deployContract("ERC20TestDouble")) as unknown as ERC20TestDouble;
+  await fund(token, await settlement.getAddress(), [payer, otherPayer]);
+
+  return {
+    ...base,
+    anchor,
+    settlement,
+    actionLog,
+    token,
+    node,
+    otherNode,
+    payer,
+    otherPayer,
+    payee: node,
+    recipient,
+    v1LiveAt,
+    v2LiveAt,
+  };
+}
+
+// ------------------------------------------------------------------ settlements
+
+/** IInferenceSettlement.SettlementDetails as a plain object (also a valid call argument). */
+export interface SettlementDetails {
+  payer: string;
+  requestId: string;
+  modelId: string;
+  version: bigint;
+  epoch: bigint;
+  payee: string;
+  token: string;
+  amount: bigint;
+  settledAt: bigint;
+  releaseAt: bigint;
+}
+
+/** The details in struct order: what `withArgs` compares a Settled event's struct with. */
+export function detailsTuple(d: SettlementDetails): unknown[] {
+  return [
+    d.payer,
+    d.requestId,
+    d.modelId,
+    d.version,
+    d.epoch,
+    d.payee,
+    d.token,
+    d.amount,
+    d.settledAt,
+    d.releaseAt,
+  ];
+}
+
+/** `settlementId = keccak256(abi.encode(payer, requestId))`, computed off-chain. */
+export function settlementIdOf(payer: string, requestId: string): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["address", "bytes32"], [payer, requestId]));
+}
+
+let requestCounter = 0;
+
+/** A fresh request id. */
+export function nextRequestId(): string {
+  return id(`settlement:request:${++requestCounter}`);
+}
+
+export interface SettleOptions {
+  payer?: HardhatEthersSigner;
+  payee?: string;
+  token?: { getAddress(): Promise<string> };
+  amount?: bigint;
+  requestId?: string;
+  modelId?: string;
+  /** The expected version; the live one if omitted. */
+  version?: bigint | number;
+  /** The expected epoch; 0 (any) if omitted. */
+  epoch?: bigint | number;
+}
+
+export interface Settlement {
+  id: string;
+  details: SettlementDetails;
+}
+
+/** The settle call `options` describe (defaults: the fixture's payer, payee, token, AMOUNT). */
+export async function settleTx(
+  f: SettlementFixture,
+  options: SettleOptions = {},
+): Promise<ContractTransactionResponse> {
+  const modelId = options.modelId ?? MODEL_ID;
+  const version = options.version ?? (await f.registry.live(modelId)).version;
+  return f.settlement
+    .connect(options.payer ?? f.payer)
+    .settle(
+      modelId,
+      version,
+      options.epoch ?? 0,
+      options.payee ?? f.payee.address,
+      await (options.token ?? f.token).getAddress(),
+      options.amount ?? AMOUNT,
+      options.requestId ?? nextRequestId(),
+    );
+}
+
+/** Settles as `options` describe and returns the id and the details from the Settled event. */
+export async function settle(
+  f: SettlementFixture,
+  options: SettleOptions = {},
+): Promise<Settlement> {
+  const receipt = await (await settleTx(f, options)).wait();
+  if (receipt === null) throw new Error("transaction was not mined");
+  for (const log of receipt.logs) {
+    const parsed = f.settlement.interface.parseLog(log);
+    if (parsed?.name !== "Settled") continue;
+    const d = parsed.args.details;
+    return {
+      id: parsed.args.settlementId as string,
+      details: {
+        payer: d.payer,
+        requestId: d.requestId,
+        modelId: d.modelId,
+        version: d.version,
+        epoch: d.epoch,
+        payee: d.payee,
+        token: d.token,
+        amount: d.amount,
+        settledAt: d.settledAt,
+        releaseAt: d.releaseAt,
+      },
+    };
+  }
+  throw new Error("no Settled event");
+}
+
+// ------------------------------------------------------------------ records and batches
+
+let recordCounter = 0;
+
+/**
+ * A conforming-shaped record of the settlement's request (its request id, payer as agent, model
+ * and paid version, the version's blob, path NONE), served by its payee at `servedAt`,
+ * with `overrides`.
+ */
+export function recordFor(
+  details: Pick<SettlementDetails, "requestId" | "payer" | "modelId" | "version" | "payee">,
+  servedAt: bigint | number,
+  overrides: Partial<InferenceRecord> = {},
+): InferenceRecord {
+  const n = ++recordCounter;
+  const version = overrides.version ?? Number(details.version);
+  return {
+    format: RECORD_FORMAT_V1,
+    requestId: details.requestId,
+    modelId: details.modelId,
+    version,
+    blobId: blobOf(details.modelId, version),
+    inputHash: id(`settlement:input:${n}`),
+    outputHash: id(`settlement:output:${n}`),
+    proofPath: Path.NONE,
+    proofCommitment: ZeroHash,
+    agent: details.payer,
+    node: details.payee,
+    servedAt: Number(servedAt),
+    ...overrides,
+  };
+}
+
+/** An anchored batch: its tree, root, and the proof of each record. */
+export class Batch {
+  readonly tree: StandardMerkleTree<(string | number)[]>;
+  constructor(
+    readonly records: InferenceRecord[],
+    readonly anchoredAt: bigint = 0n,
+  ) {
+    this.tree = StandardMerkleTree.of(records.map(recordValues), [...RECORD_TYPES]);
+  }
+  get root(): string {
+    return this.tree.root;
+  }
+  /** The proof of the record at `index` (in `records`). */
+  proof(index: number): string[] {
+    return this.tree.getProof(recordValues(this.records[index]));
+  }
+}
+
+export interface AnchorOptions {
+  /** The node that anchors (and served the records); the fixture's `node` if omitted. */
+  node?: HardhatEthersSigner;
+  /** The declared range; the records' own min and max if omitted. */
+  first?: bigint | number;
+  last?: bigint | number;
+  /** The anchoring block's timestamp; the next block's natural one if omitted. */
+  at?: bigint | number;
+}
+
+/**
+ * Builds the tree of `records` (of MODEL_ID) and anchors it as `node` (the fixture's by default),
+ * which must be the records' node: the anchor verifies a record against the batches anchored by
+ * `record.node`.
+ */
+export async function anchorRecords(
+  f: Pick<SettlementFixture, "connection" | "anchor" | "node">,
+  records: InferenceRecord[],
+  options: AnchorOptions = {},
+): Promise<Batch> {
+  const unanchored = new Batch(records);
+  if (options.at !== undefined) {
+    await f.connection.networkHelpers.time.setNextBlockTimestamp(options.at);
+  }
+  const anchoredAt = await minedAt(
+    f.anchor
+      .connect(options.node ?? f.node)
+      .anchor(
+        MODEL_ID,
+        unanchored.root,
+        records.length,
+        options.first ?? Math.min(...records.map((r) => r.servedAt)),
+        options.last ?? Math.max(...records.map((r) => r.servedAt)),
+        FILE_REF,
+      ),
+  );
+  return new Batch(records, anchoredAt);
+}
