@@ -153,7 +153,7 @@ interface IInferenceAnchor {
     error AnchorZeroRoot(bytes32 modelId);
     /// @notice A batch of no records.
     error AnchorEmptyBatch(bytes32 modelId, bytes32 root);
-    /// @notice `(modelId, root)` was anchored already.
+    /// @notice The caller anchored `root` for `modelId` already.
     error AnchorBatchExists(bytes32 modelId, bytes32 root, uint48 anchoredAt);
     /// @notice `firstServedAt` is after `lastServedAt`.
     error AnchorReversedRange(uint48 firstServedAt, uint48 lastServedAt);
@@ -249,7 +249,9 @@ interface IInferenceAnchor {
     /**
      * @notice {verifyRecord} with the epoch live at `record.servedAt` given as a hint, which the
      * registry checks in O(1) (for a time when nothing was live: the last epoch before it).
-     * A wrong hint reverts with the registry's `ModelRegistryBadEpochHint`.
+     * A wrong hint reverts with the registry's `ModelRegistryBadEpochHint` whenever the history
+     * is consulted (not for a record that is not included, nor one outside its batch's range at
+     * or after the anchoring).
      */
     function verifyRecordWithHint(
         bytes32 modelId,
