@@ -143,7 +143,7 @@ describe("ModelRegistry history", function () {
       const rolledBack = await mined(
         registry
           .connect(guardian)
-          .rollback(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
+          .rollback(MODEL_ID, 2, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
       );
       await settle();
 
@@ -189,7 +189,7 @@ describe("ModelRegistry history", function () {
       const guard = registry.connect(guardian);
       const block = await act.inOneBlock(earliestActivation, [
         () => guard.activate(MODEL_ID, GAS),
-        () => guard.rollback(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI, GAS),
+        () => guard.rollback(MODEL_ID, 2, 1, Disposition.Faulty, REASON_HASH, REASON_URI, GAS),
       ]);
       await settle();
       const t = block.timestamp;
@@ -283,7 +283,7 @@ describe("ModelRegistry history", function () {
       const resumed = await mined(guard.resume(MODEL_ID));
       await act.nextBlockAt(resumed.timestamp + 3600n);
       const rolledBack = await mined(
-        guard.rollback(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
+        guard.rollback(MODEL_ID, 2, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
       );
       const now = await settle();
       return {
@@ -403,7 +403,7 @@ describe("ModelRegistry history", function () {
       const { earliestActivation } = await registry.pendingProposal(MODEL_ID);
       const block = await act.inOneBlock(earliestActivation, [
         () => guard.activate(MODEL_ID, GAS),
-        () => guard.rollback(MODEL_ID, 2, Disposition.Withdrawn, REASON_HASH, REASON_URI, GAS),
+        () => guard.rollback(MODEL_ID, 3, 2, Disposition.Withdrawn, REASON_HASH, REASON_URI, GAS),
       ]);
       await act.nextBlockAt(block.timestamp + 100n);
       await guard.revoke(MODEL_ID, 2, Disposition.Faulty, REASON_HASH, REASON_URI);
@@ -464,7 +464,7 @@ describe("ModelRegistry history", function () {
       const paused = await mined(guard.pause(MODEL_ID));
       const resumed = await mined(guard.resume(MODEL_ID));
       const rolledBack = await mined(
-        guard.rollback(MODEL_ID, 1, Disposition.Withdrawn, REASON_HASH, REASON_URI),
+        guard.rollback(MODEL_ID, 2, 1, Disposition.Withdrawn, REASON_HASH, REASON_URI),
       );
       const revoked = await mined(
         guard.revoke(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI),

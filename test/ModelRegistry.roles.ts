@@ -89,7 +89,7 @@ const CALLS = {
     emits: "ProposalCancelled",
   },
   rollback: {
-    args: () => [MODEL_ID, 1n, Disposition.Faulty, REASON_HASH, REASON_URI],
+    args: () => [MODEL_ID, 2n, 1n, Disposition.Faulty, REASON_HASH, REASON_URI],
     emits: "RolledBack",
   },
   revoke: {

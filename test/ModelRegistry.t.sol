@@ -378,6 +378,46 @@ contract ModelRegistryTest is RegistryTestBase {
         assertEq(registry.windowCount(M, v2), 2, "two windows");
     }
 
+    /// @dev `activate` is open to anyone: if v3 is activated before the guardian's rollback of v2
+    /// lands, the rollback (naming v2) reverts instead of taking v3 down and leaving v2 Retired.
+    function test_rollback_revertsWhenAnotherVersionWasActivatedFirst() public {
+        uint32 v1 = _register(M, 1);
+        uint32 v2 = _register(M, 2);
+        uint32 v3 = _register(M, 3);
+        _promote(M, v1);
+        _promote(M, v2);
+        registry.propose(M, v3);
+        vm.warp(registry.pendingProposal(M).earliestActivation);
+        vm.prank(STRANGER);
+        registry.activate(M);
+
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IModelRegistry.ModelRegistryUnexpectedCurrentVersion.selector,
+                M,
+                v2,
+                v3
+            )
+        );
+        _rollback(M, v2, v1, IModelRegistry.Disposition.Faulty);
+
+        (uint32 liveVersion, uint32 liveEpoch, ) = registry.live(M);
+        assertEq(liveVersion, v3, "v3 still live");
+        assertEq(liveEpoch, 3, "no new epoch");
+        assertEq(
+            uint8(registry.versionStatus(M, v2)),
+            uint8(IModelRegistry.VersionStatus.Retired),
+            "v2 still Retired"
+        );
+        assertEq(registry.incidentCount(), 0, "no incident");
+
+        // Naming the current version works.
+        _rollback(M, v3, v1, IModelRegistry.Disposition.Faulty);
+        (liveVersion, , ) = registry.live(M);
+        assertEq(liveVersion, v1, "rolled back to v1");
+        assertEq(registry.faultyAt(M, v3), block.timestamp, "v3 Faulty");
+    }
+
     function test_revoke_liveVersion_leavesNothingLive() public {
         uint32 v1 = _register(M, 1);
         uint32 v2 = _register(M, 2);

@@ -913,7 +913,7 @@ describe("ModelRegistry", function () {
       await expect(
         registry
           .connect(guardian)
-          .rollback(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
+          .rollback(MODEL_ID, 2, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
       )
         .to.emit(registry, "RolledBack")
         .withArgs(MODEL_ID, 2n, 1n, 1n, Disposition.Faulty, guardian.address);
@@ -948,9 +948,16 @@ describe("ModelRegistry", function () {
       const [, second] = await act.promoteAll(MODEL_ID, await act.register(MODEL_ID, 2));
       const guard = registry.connect(guardian);
       expect(
-        await guard.rollback.staticCall(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
+        await guard.rollback.staticCall(
+          MODEL_ID,
+          2,
+          1,
+          Disposition.Faulty,
+          REASON_HASH,
+          REASON_URI,
+        ),
       ).to.equal(1n);
-      const tx = await guard.rollback(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI);
+      const tx = await guard.rollback(MODEL_ID, 2, 1, Disposition.Faulty, REASON_HASH, REASON_URI);
       const at = await mined(tx);
       await expect(tx)
         .to.emit(registry, "EpochClosed")
@@ -1022,7 +1029,7 @@ describe("ModelRegistry", function () {
       await act.promoteAll(MODEL_ID, await act.register(MODEL_ID, 2));
       const tx = await registry
         .connect(guardian)
-        .rollback(MODEL_ID, 1, Disposition.Withdrawn, REASON_HASH, REASON_URI);
+        .rollback(MODEL_ID, 2, 1, Disposition.Withdrawn, REASON_HASH, REASON_URI);
       const at = await mined(tx);
       await expect(tx)
         .to.emit(registry, "RolledBack")
@@ -1057,7 +1064,7 @@ describe("ModelRegistry", function () {
       const paused = await mined(registry.connect(guardian).pause(MODEL_ID));
       const tx = await registry
         .connect(guardian)
-        .rollback(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI);
+        .rollback(MODEL_ID, 2, 1, Disposition.Faulty, REASON_HASH, REASON_URI);
       const at = await mined(tx);
       await expect(tx).not.to.emit(registry, "EpochClosed");
       await expect(tx)
@@ -1094,7 +1101,7 @@ describe("ModelRegistry", function () {
       await act.propose(MODEL_ID, 3n);
       const tx = await registry
         .connect(guardian)
-        .rollback(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI);
+        .rollback(MODEL_ID, 2, 1, Disposition.Faulty, REASON_HASH, REASON_URI);
       await expect(tx)
         .to.emit(registry, "ProposalCancelled")
         .withArgs(MODEL_ID, 3n, guardian.address, CancelReason.Rollback);
@@ -1115,7 +1122,7 @@ describe("ModelRegistry", function () {
       await act.propose(MODEL_ID, 1n);
       const tx = await registry
         .connect(guardian)
-        .rollback(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI);
+        .rollback(MODEL_ID, 2, 1, Disposition.Faulty, REASON_HASH, REASON_URI);
       await expect(tx)
         .to.emit(registry, "ProposalCancelled")
         .withArgs(MODEL_ID, 1n, guardian.address, CancelReason.Rollback);
@@ -1135,7 +1142,7 @@ describe("ModelRegistry", function () {
       await expect(
         registry
           .connect(guardian)
-          .rollback(MODEL_ID, 1, Disposition.Withdrawn, REASON_HASH, REASON_URI),
+          .rollback(MODEL_ID, 2, 1, Disposition.Withdrawn, REASON_HASH, REASON_URI),
       )
         .to.emit(registry, "IncidentOpened")
         .withArgs(
@@ -1163,7 +1170,9 @@ describe("ModelRegistry", function () {
       const { registry, guardian, act } = await loadFixture();
       await act.promoteAll(MODEL_ID, await act.register(MODEL_ID, 2));
       await expect(
-        registry.connect(guardian).rollback(MODEL_ID, 1, Disposition.None, REASON_HASH, REASON_URI),
+        registry
+          .connect(guardian)
+          .rollback(MODEL_ID, 2, 1, Disposition.None, REASON_HASH, REASON_URI),
       )
         .to.be.revertedWithCustomError(registry, "ModelRegistryInvalidDisposition")
         .withArgs(Disposition.None);
@@ -1177,7 +1186,7 @@ describe("ModelRegistry", function () {
       await expect(
         registry
           .connect(guardian)
-          .rollback(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
+          .rollback(MODEL_ID, 0, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
       )
         .to.be.revertedWithCustomError(registry, "ModelRegistryNothingToRollBack")
         .withArgs(MODEL_ID);
@@ -1192,7 +1201,7 @@ describe("ModelRegistry", function () {
       await expect(
         registry
           .connect(guardian)
-          .rollback(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
+          .rollback(MODEL_ID, 0, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
       )
         .to.be.revertedWithCustomError(registry, "ModelRegistryNothingToRollBack")
         .withArgs(MODEL_ID);
@@ -1206,7 +1215,7 @@ describe("ModelRegistry", function () {
         await expect(
           registry
             .connect(guardian)
-            .rollback(MODEL_ID, version, Disposition.Faulty, REASON_HASH, REASON_URI),
+            .rollback(MODEL_ID, 2, version, Disposition.Faulty, REASON_HASH, REASON_URI),
         )
           .to.be.revertedWithCustomError(registry, "ModelRegistryUnknownVersion")
           .withArgs(MODEL_ID, version);
@@ -1214,7 +1223,7 @@ describe("ModelRegistry", function () {
       await expect(
         registry
           .connect(guardian)
-          .rollback(OTHER_MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
+          .rollback(OTHER_MODEL_ID, 0, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
       )
         .to.be.revertedWithCustomError(registry, "ModelRegistryUnknownModel")
         .withArgs(OTHER_MODEL_ID);
@@ -1234,19 +1243,137 @@ describe("ModelRegistry", function () {
         [5n, VersionStatus.Withdrawn],
       ];
       for (const [version, status] of cases) {
-        await expect(guard.rollback(MODEL_ID, version, Disposition.Faulty, REASON_HASH, REASON_URI))
+        await expect(
+          guard.rollback(MODEL_ID, 2, version, Disposition.Faulty, REASON_HASH, REASON_URI),
+        )
           .to.be.revertedWithCustomError(registry, "ModelRegistryInvalidRollbackTarget")
           .withArgs(MODEL_ID, version, status);
       }
       // A proposed target is judged by the status it had before the proposal.
       await act.propose(MODEL_ID, 3n);
-      await expect(guard.rollback(MODEL_ID, 3, Disposition.Faulty, REASON_HASH, REASON_URI))
+      await expect(guard.rollback(MODEL_ID, 2, 3, Disposition.Faulty, REASON_HASH, REASON_URI))
         .to.be.revertedWithCustomError(registry, "ModelRegistryInvalidRollbackTarget")
         .withArgs(MODEL_ID, 3n, VersionStatus.Registered);
       expect((await registry.pendingProposal(MODEL_ID)).version).to.equal(3n);
       expect(await registry.live(MODEL_ID)).to.deep.equal([2n, 2n, false]);
       expect(await registry.versionStatus(MODEL_ID, 2)).to.equal(VersionStatus.Active);
       expect(await registry.incidentCount()).to.equal(0n);
+    });
+
+    it("rejects a rollback whose fromVersion was replaced by a front-run activation, changing nothing", async function () {
+      const { registry, guardian, stranger, act } = await loadFixture();
+      await act.register(MODEL_ID, 3);
+      await act.promoteAll(MODEL_ID, [1n, 2n]);
+      await act.propose(MODEL_ID, 3n);
+      // The guardian found v2 bad, but before its rollback lands anyone may activate v3.
+      await act.nextBlockAt((await registry.pendingProposal(MODEL_ID)).earliestActivation);
+      await expect(registry.connect(stranger).activate(MODEL_ID))
+        .to.emit(registry, "VersionActivated")
+        .withArgs(MODEL_ID, 3n, 3n, stranger.address);
+      const guard = registry.connect(guardian);
+      await expect(guard.rollback(MODEL_ID, 2, 1, Disposition.Faulty, REASON_HASH, REASON_URI))
+        .to.be.revertedWithCustomError(registry, "ModelRegistryUnexpectedCurrentVersion")
+        .withArgs(MODEL_ID, 2n, 3n);
+
+      // Nothing changed: v3 is live, v2 is still Retired (not Faulty), no incident.
+      expect(await registry.live(MODEL_ID)).to.deep.equal([3n, 3n, false]);
+      expect(await registry.currentVersion(MODEL_ID)).to.equal(3n);
+      expect(await registry.versionStatus(MODEL_ID, 1)).to.equal(VersionStatus.Retired);
+      expect(await registry.versionStatus(MODEL_ID, 2)).to.equal(VersionStatus.Retired);
+      expect(await registry.versionStatus(MODEL_ID, 3)).to.equal(VersionStatus.Active);
+      expect((await registry.getVersion(MODEL_ID, 2)).dispositionAt).to.equal(0n);
+      expect(await registry.epochCount(MODEL_ID)).to.equal(3n);
+      expect(await registry.incidentCount()).to.equal(0n);
+
+      // The guardian then takes v2 down by revocation (it was live: an incident)...
+      const revoked = guard.revoke(MODEL_ID, 2, Disposition.Faulty, REASON_HASH, REASON_URI);
+      await expect(revoked)
+        .to.emit(registry, "IncidentOpened")
+        .withArgs(
+          1n,
+          MODEL_ID,
+          2n,
+          Disposition.Faulty,
+          0n,
+          1n,
+          guardian.address,
+          REASON_HASH,
+          REASON_URI,
+        );
+      await expect(revoked)
+        .to.emit(registry, "VersionRevoked")
+        .withArgs(MODEL_ID, 2n, 1n, Disposition.Faulty, guardian.address, REASON_HASH, REASON_URI);
+      expect(await registry.versionStatus(MODEL_ID, 2)).to.equal(VersionStatus.Faulty);
+      expect(await registry.live(MODEL_ID)).to.deep.equal([3n, 3n, false]);
+      // ...and v2 can no longer be a rollback target.
+      await expect(guard.rollback(MODEL_ID, 3, 2, Disposition.Faulty, REASON_HASH, REASON_URI))
+        .to.be.revertedWithCustomError(registry, "ModelRegistryInvalidRollbackTarget")
+        .withArgs(MODEL_ID, 2n, VersionStatus.Faulty);
+
+      // Rolling back v3 (naming it) to v1 works.
+      await expect(guard.rollback(MODEL_ID, 3, 1, Disposition.Faulty, REASON_HASH, REASON_URI))
+        .to.emit(registry, "RolledBack")
+        .withArgs(MODEL_ID, 3n, 1n, 2n, Disposition.Faulty, guardian.address);
+      expect(await registry.live(MODEL_ID)).to.deep.equal([1n, 4n, false]);
+      expect(await registry.versionStatus(MODEL_ID, 3)).to.equal(VersionStatus.Faulty);
+      expect(await registry.incidentsOf(MODEL_ID, 0, 10)).to.deep.equal([1n, 2n]);
+    });
+
+    it("requires the paused pre-pause version as fromVersion while paused, keeping the pause on a mismatch", async function () {
+      const { registry, guardian, act } = await loadFixture();
+      await act.promoteAll(MODEL_ID, await act.register(MODEL_ID, 3));
+      const guard = registry.connect(guardian);
+      const paused = await mined(guard.pause(MODEL_ID));
+      for (const from of [0n, 1n, 2n, 4n]) {
+        await expect(guard.rollback(MODEL_ID, from, 2, Disposition.Faulty, REASON_HASH, REASON_URI))
+          .to.be.revertedWithCustomError(registry, "ModelRegistryUnexpectedCurrentVersion")
+          .withArgs(MODEL_ID, from, 3n);
+      }
+      expect(await registry.live(MODEL_ID)).to.deep.equal([0n, 0n, true]);
+      expect(await registry.pausedSince(MODEL_ID)).to.equal(paused.timestamp);
+      expect(await registry.currentVersion(MODEL_ID)).to.equal(3n);
+      expect(await registry.versionStatus(MODEL_ID, 3)).to.equal(VersionStatus.Active);
+      expect(await registry.incidentCount()).to.equal(0n);
+
+      await expect(guard.rollback(MODEL_ID, 3, 2, Disposition.Faulty, REASON_HASH, REASON_URI))
+        .to.emit(registry, "RolledBack")
+        .withArgs(MODEL_ID, 3n, 2n, 1n, Disposition.Faulty, guardian.address);
+      expect(await registry.live(MODEL_ID)).to.deep.equal([2n, 4n, false]);
+      expect(await registry.pausedSince(MODEL_ID)).to.equal(0n);
+    });
+
+    it("checks the disposition, then that something is current, then fromVersion, then the target", async function () {
+      const { registry, guardian, act } = await loadFixture();
+      const guard = registry.connect(guardian);
+      await act.register(MODEL_ID, 2);
+      // Nothing was ever live: NothingToRollBack, whatever fromVersion names.
+      for (const from of [1n, 2n]) {
+        await expect(guard.rollback(MODEL_ID, from, 1, Disposition.Faulty, REASON_HASH, REASON_URI))
+          .to.be.revertedWithCustomError(registry, "ModelRegistryNothingToRollBack")
+          .withArgs(MODEL_ID);
+      }
+      await act.promoteAll(MODEL_ID, [1n, 2n]);
+      // A wrong fromVersion does not hide a wrong disposition...
+      await expect(guard.rollback(MODEL_ID, 1, 1, Disposition.None, REASON_HASH, REASON_URI))
+        .to.be.revertedWithCustomError(registry, "ModelRegistryInvalidDisposition")
+        .withArgs(Disposition.None);
+      // ...and is reported before an invalid or unknown target.
+      for (const target of [2n, 3n]) {
+        await expect(
+          guard.rollback(MODEL_ID, 1, target, Disposition.Faulty, REASON_HASH, REASON_URI),
+        )
+          .to.be.revertedWithCustomError(registry, "ModelRegistryUnexpectedCurrentVersion")
+          .withArgs(MODEL_ID, 1n, 2n);
+      }
+      // After the live version is revoked nothing is current: NothingToRollBack even when
+      // fromVersion names the version that was live.
+      await guard.revoke(MODEL_ID, 2, Disposition.Withdrawn, REASON_HASH, REASON_URI);
+      await expect(guard.rollback(MODEL_ID, 2, 1, Disposition.Faulty, REASON_HASH, REASON_URI))
+        .to.be.revertedWithCustomError(registry, "ModelRegistryNothingToRollBack")
+        .withArgs(MODEL_ID);
+      expect(await registry.live(MODEL_ID)).to.deep.equal([0n, 0n, false]);
+      expect(await registry.versionStatus(MODEL_ID, 1)).to.equal(VersionStatus.Retired);
+      expect(await registry.incidentCount()).to.equal(1n);
     });
   });
 
@@ -1505,7 +1632,7 @@ describe("ModelRegistry", function () {
       await act.promoteAll(MODEL_ID, await act.register(MODEL_ID, 2));
       await registry
         .connect(guardian)
-        .rollback(MODEL_ID, 1, Disposition.Withdrawn, REASON_HASH, REASON_URI);
+        .rollback(MODEL_ID, 2, 1, Disposition.Withdrawn, REASON_HASH, REASON_URI);
       const tx = await registry
         .connect(guardian)
         .revoke(MODEL_ID, 2, Disposition.Faulty, REASON_HASH, REASON_URI);
@@ -1795,7 +1922,7 @@ describe("ModelRegistry", function () {
 
       const ends: Array<() => Promise<unknown>> = [
         () => guard.resume(MODEL_ID),
-        () => guard.rollback(MODEL_ID, 2, Disposition.Withdrawn, REASON_HASH, REASON_URI),
+        () => guard.rollback(MODEL_ID, 3, 2, Disposition.Withdrawn, REASON_HASH, REASON_URI),
         () => guard.revoke(MODEL_ID, 2, Disposition.Faulty, REASON_HASH, REASON_URI),
       ];
       for (const end of ends) {
@@ -1881,7 +2008,7 @@ describe("ModelRegistry", function () {
       await act.promoteAll(MODEL_ID, await act.register(MODEL_ID, 2));
       await registry
         .connect(guardian)
-        .rollback(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI);
+        .rollback(MODEL_ID, 2, 1, Disposition.Faulty, REASON_HASH, REASON_URI);
       for (const incident of [0n, 2n]) {
         await expect(registry.getIncident(incident))
           .to.be.revertedWithCustomError(registry, "ModelRegistryUnknownIncident")
@@ -1905,7 +2032,7 @@ describe("ModelRegistry", function () {
       await act.promoteAll(MODEL_ID, await act.register(MODEL_ID, 2));
       await guard.pause(MODEL_ID);
       await guard.resume(MODEL_ID);
-      await guard.rollback(MODEL_ID, 1, Disposition.Withdrawn, REASON_HASH, REASON_URI);
+      await guard.rollback(MODEL_ID, 2, 1, Disposition.Withdrawn, REASON_HASH, REASON_URI);
       await registry.connect(governor).createModel(OTHER_MODEL_ID, [publisher.address]);
       await act.promoteAll(OTHER_MODEL_ID, await act.register(OTHER_MODEL_ID, 2));
       await guard.revoke(OTHER_MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI);

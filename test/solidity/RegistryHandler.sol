@@ -147,8 +147,10 @@ contract RegistryHandler is CheatsBase {
         uint32 target =
             _valid(r >> 24) ? _pick(m, r >> 32, _rollbackTarget) : _anyVersion(m, r >> 32);
         if (target == 0) return;
-        // The guardian names the version it takes down: the current one, or any version.
-        uint32 from = _valid(r >> 64) ? registry.currentVersion(id) : _anyVersion(m, r >> 72);
+        // The guardian names the version it takes down: seven times in eight the current one,
+        // else any version (usually a wrong one: the rollback must then revert). The seed of that
+        // version starts past the bits `_valid` read, which are all zero on this path.
+        uint32 from = _valid(r >> 64) ? registry.currentVersion(id) : _anyVersion(m, r >> 80);
         _attempt("rollback");
         if (RegistryCalls.tryRollback(registry, id, from, target, _disposition(r >> 96))) {
             _succeeded("rollback");
