@@ -70,6 +70,9 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     mapping(bytes32 modelId => uint32[] incidentIds) private _modelIncidents;
     mapping(bytes32 modelId => mapping(uint32 version => uint32[] incidentIds))
         private _versionIncidents;
+    /// @dev When each Faulty version's fault counts from (see {faultyAt}). Written once: Faulty
+    /// is terminal.
+    mapping(bytes32 modelId => mapping(uint32 version => uint48)) private _faultSince;
     uint32 private _incidentCount;
     Time.Delay private _promotionDelay;
     uint32 private _proposalGracePeriod;
@@ -293,7 +296,7 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
 
         _cancelPending(modelId, CancelReason.Rollback);
         if (m.liveEpoch != 0) _closeEpoch(modelId, m, EndReason.Rollback);
-        _markDisposition(modelId, fromVersion, disposition);
+        _markDisposition(modelId, fromVersion, disposition, m.pausedAt);
         incidentId = _openIncident(
             modelId,
             fromVersion,
@@ -332,6 +335,8 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
             revert ModelRegistryNotRevocable(modelId, version, effective, disposition);
         }
 
+        // A version taken down while paused was out of service since the pause began.
+        uint48 outOfServiceSince = status == VersionStatus.Active ? m.pausedAt : 0;
         if (status == VersionStatus.Proposed) {
             _cancelPending(modelId, CancelReason.Revoke);
         } else if (status == VersionStatus.Active) {
@@ -341,7 +346,7 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
             m.paused = false;
             m.pausedAt = 0;
         }
-        _markDisposition(modelId, version, disposition);
+        _markDisposition(modelId, version, disposition, outOfServiceSince);
         if (_windows[modelId][version].length != 0) {
             incidentId = _openIncident(modelId, version, disposition, 0, reasonHash, reasonURI);
         }
@@ -592,8 +597,7 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
 
     /// @inheritdoc IModelRegistry
     function faultyAt(bytes32 modelId, uint32 version) external view returns (uint48) {
-        Version storage v = _versions[modelId][version];
-        return v.status == VersionStatus.Faulty ? v.dispositionAt : 0;
+        return _faultSince[modelId][version];
     }
 
     // ================================================================ internals
@@ -660,11 +664,22 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         emit ProposalCancelled(modelId, version, msg.sender, reason);
     }
 
-    function _markDisposition(bytes32 modelId, uint32 version, Disposition disposition) private {
+    /// @param pausedSince When the pause began if `version` is being taken down while paused, else 0.
+    function _markDisposition(
+        bytes32 modelId,
+        uint32 version,
+        Disposition disposition,
+        uint48 pausedSince
+    ) private {
         Version storage v = _versions[modelId][version];
-        v.status =
-            disposition == Disposition.Faulty ? VersionStatus.Faulty : VersionStatus.Withdrawn;
-        v.dispositionAt = Time.timestamp();
+        uint48 nowTs = Time.timestamp();
+        v.dispositionAt = nowTs;
+        if (disposition == Disposition.Faulty) {
+            v.status = VersionStatus.Faulty;
+            _faultSince[modelId][version] = pausedSince != 0 ? pausedSince : nowTs;
+        } else {
+            v.status = VersionStatus.Withdrawn;
+        }
     }
 
     function _openIncident(

@@ -91,7 +91,7 @@ interface IInferenceSettlement {
     error SettlementNotReleased(bytes32 settlementId, uint48 releaseAt);
     /// @notice The bound version was marked Faulty before release: the payer is refunded instead.
     error SettlementVersionFaulty(bytes32 settlementId, uint48 faultyAt);
-    /// @notice The model was paused before release and still is: claims wait.
+    /// @notice The bound version was paused before release and still is: claims wait.
     error SettlementModelPaused(bytes32 settlementId, uint48 pausedSince);
     /// @notice No Faulty marking of the bound version happened before release.
     error SettlementNotRefundable(bytes32 settlementId, uint48 faultyAt, uint48 releaseAt);
@@ -124,14 +124,16 @@ interface IInferenceSettlement {
 
     /**
      * @notice The payee takes the payment, to `to`, once `releaseAt` has passed, unless the bound
-     * version was marked Faulty before `releaseAt`, or a pause that began before `releaseAt` lasts.
+     * version's fault counts from before `releaseAt` (see IModelRegistry.faultyAt), or the bound
+     * version is paused since before `releaseAt` (the guardian is investigating it).
      * @dev Emits {Claimed}.
      */
     function claim(SettlementDetails calldata details, address to) external;
 
     /**
-     * @notice The payer takes the payment back, to `to`, if the bound version was marked Faulty
-     * before `releaseAt`.
+     * @notice The payer takes the payment back, to `to`, if the bound version's fault counts from
+     * before `releaseAt`: it was marked Faulty before, or a pause that began before it ended with
+     * the version marked Faulty.
      * @dev Emits {Refunded}.
      */
     function refund(SettlementDetails calldata details, address to) external;

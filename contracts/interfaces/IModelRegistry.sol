@@ -530,6 +530,11 @@ interface IModelRegistry {
         uint256 limit
     ) external view returns (EpochView[] memory);
 
-    /// @notice When `version` was marked Faulty (0 if it is not Faulty). Faulty is terminal.
+    /**
+     * @notice When `version`'s fault counts from, 0 if it is not Faulty: the time it was marked
+     * Faulty or, if it was taken down while paused, the time that pause began (the pause already
+     * took it out of service while the guardian investigated). Faulty is terminal, so this never
+     * changes once set. Settlements refund payments released after this time.
+     */
     function faultyAt(bytes32 modelId, uint32 version) external view returns (uint48);
 }
