@@ -125,13 +125,19 @@ export async function benchMerkle(options: MerkleBenchOptions = {}) {
         target: 50,
         measured: comparison.speedup,
         measuredCpu: comparison.speedupCpu,
+        met: comparison.speedup >= 50,
+        metCpu: comparison.speedupCpu >= 50,
       },
       largeBuildAndAllProofsMs: {
         target: 15_000,
         measured: largeTime.ms,
         measuredCpu: largeTime.cpuMs,
+        met: largeTime.ms < 15_000,
+        metCpu: largeTime.cpuMs < 15_000,
       },
-      met: comparison.speedup >= 50 && largeTime.ms < 15_000,
+      note:
+        "wall times grow with the machine's other load (machine.loadAverageAtStart; 2 cores): " +
+        "CPU times (user + system of the measuring process) much less",
     },
   };
 }
