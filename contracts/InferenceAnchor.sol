@@ -382,34 +382,43 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
         if (r.format != InferenceRecordLib.FORMAT_V1) flags |= _flag(Standing.UnknownFormat);
         if (r.modelId != modelId) flags |= _flag(Standing.WrongModel);
 
-        (bytes32 blobId, IModelRegistry.VersionStatus status, uint8 mask, ) = registry
-            .versionEssentials(modelId, r.version);
-        if (status == IModelRegistry.VersionStatus.None) {
+        uint48 servedAt = r.servedAt;
+        // One registry call: the version's registered fields and, for a record served before
+        // the anchoring (lastServedAt < anchoredAt <= now, so in the past, where the history is
+        // final), the epoch live at servedAt. A record served at or after the anchoring is outside
+        // its batch's range and the history is not asked about it.
+        IModelRegistry.HistoryMode mode =
+            servedAt >= b.anchoredAt
+                ? IModelRegistry.HistoryMode.Skip
+                : (useHint ? IModelRegistry.HistoryMode.Hint : IModelRegistry.HistoryMode.Lookup);
+        IModelRegistry.RecordContext memory ctx = registry.recordContext(
+            modelId,
+            r.version,
+            servedAt,
+            mode,
+            hint
+        );
+        if (ctx.status == IModelRegistry.VersionStatus.None) {
             flags |= _flag(Standing.UnknownVersion);
         } else {
-            if (r.blobId != blobId) flags |= _flag(Standing.WrongBlob);
-            if (!ProofPaths.allows(mask, r.proofPath)) flags |= _flag(Standing.ProofPathNotAllowed);
-            if (status == IModelRegistry.VersionStatus.Faulty)
+            if (r.blobId != ctx.blobId) flags |= _flag(Standing.WrongBlob);
+            if (!ProofPaths.allows(ctx.proofMask, r.proofPath)) {
+                flags |= _flag(Standing.ProofPathNotAllowed);
+            }
+            if (ctx.status == IModelRegistry.VersionStatus.Faulty) {
                 flags |= _flag(Standing.VersionFaulty);
-            if (status == IModelRegistry.VersionStatus.Withdrawn) {
+            }
+            if (ctx.status == IModelRegistry.VersionStatus.Withdrawn) {
                 flags |= _flag(Standing.VersionWithdrawn);
             }
         }
-
-        uint48 servedAt = r.servedAt;
         if (servedAt < b.firstServedAt || servedAt > b.lastServedAt) {
             flags |= _flag(Standing.OutsideBatchRange);
         }
-        // lastServedAt < anchoredAt <= now: a record served at or after the anchoring is outside
-        // the range (flagged above) and the history is not asked about it. Every other servedAt
-        // is strictly in the past, where the history is final.
-        if (servedAt < b.anchoredAt) {
-            (uint32 epoch, uint32 liveVersion, uint48 endTime) = useHint
-                ? registry.epochAtWithHint(modelId, servedAt, hint)
-                : _epochAt(modelId, servedAt);
-            if (epoch == 0 || liveVersion != r.version) {
+        if (mode != IModelRegistry.HistoryMode.Skip) {
+            if (ctx.epoch == 0 || ctx.liveVersion != r.version) {
                 flags |= _flag(Standing.NotLive);
-            } else if (endTime != 0 && endTime <= b.anchoredAt) {
+            } else if (ctx.endTime != 0 && ctx.endTime <= b.anchoredAt) {
                 flags |= _flag(Standing.Unconfirmable);
             }
         }
@@ -441,17 +450,6 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
             flags[i] =
                 included ? _assess(modelId, b, records[i], false, 0) : _flag(Standing.NotIncluded);
             primary[i] = _primary(flags[i]);
-        }
-    }
-
-    function _epochAt(
-        bytes32 modelId,
-        uint48 timepoint
-    ) private view returns (uint32 epoch, uint32 version, uint48 endTime) {
-        epoch = registry.epochAt(modelId, timepoint);
-        if (epoch != 0) {
-            IModelRegistry.Epoch memory e = registry.getEpoch(modelId, epoch);
-            (version, endTime) = (e.version, e.endTime);
         }
     }
 

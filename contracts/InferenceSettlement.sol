@@ -137,15 +137,14 @@ contract InferenceSettlement is
         if (to == address(0)) revert SettlementZeroArgument();
         uint48 releaseAt = details.releaseAt;
         if (Time.timestamp() < releaseAt) revert SettlementNotReleased(id, releaseAt);
-        uint48 faultyAt = registry.faultyAt(details.modelId, details.version);
+        (uint48 faultyAt, uint48 pausedSince) = registry.releaseState(
+            details.modelId,
+            details.version
+        );
         if (faultyAt != 0 && faultyAt < releaseAt) revert SettlementVersionFaulty(id, faultyAt);
-        uint48 pausedSince = registry.pausedSince(details.modelId);
         // Only a pause of the bound version blocks: the payee of an older version is not held up.
-        if (
-            pausedSince != 0 &&
-            pausedSince < releaseAt &&
-            registry.currentVersion(details.modelId) == details.version
-        ) revert SettlementModelPaused(id, pausedSince);
+        if (pausedSince != 0 && pausedSince < releaseAt)
+            revert SettlementModelPaused(id, pausedSince);
 
         _settlements[id] = _commit(bytes32(_settlements[id]), SettlementState.Claimed);
         details.token.safeTransfer(to, details.amount);

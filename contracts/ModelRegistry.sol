@@ -397,6 +397,16 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     }
 
     /// @inheritdoc IModelRegistry
+    function releaseState(
+        bytes32 modelId,
+        uint32 version
+    ) external view returns (uint48 faultSince, uint48 versionPausedSince) {
+        ModelState storage m = _models[modelId];
+        faultSince = _faultSince[modelId][version];
+        if (m.paused && m.current == version) versionPausedSince = m.pausedAt;
+    }
+
+    /// @inheritdoc IModelRegistry
     function currentVersion(bytes32 modelId) external view returns (uint32) {
         return _models[modelId].current;
     }
@@ -432,6 +442,27 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     {
         Version storage v = _versions[modelId][version];
         return (v.blobId, v.status, v.proofMask, v.zkVerifier);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function recordContext(
+        bytes32 modelId,
+        uint32 version,
+        uint48 servedAt,
+        HistoryMode mode,
+        uint32 hint
+    ) external view returns (RecordContext memory ctx) {
+        Version storage v = _versions[modelId][version];
+        (ctx.blobId, ctx.status, ctx.proofMask) = (v.blobId, v.status, v.proofMask);
+        if (mode == HistoryMode.Hint) {
+            (ctx.epoch, ctx.liveVersion, ctx.endTime) = _epochAtWithHint(modelId, servedAt, hint);
+        } else if (mode == HistoryMode.Lookup) {
+            ctx.epoch = epochAt(modelId, servedAt);
+            if (ctx.epoch != 0) {
+                Epoch storage e = _epochs[modelId][ctx.epoch];
+                (ctx.liveVersion, ctx.endTime) = (e.version, e.endTime);
+            }
+        }
     }
 
     /// @inheritdoc IModelRegistry
@@ -527,24 +558,7 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         uint48 timepoint,
         uint32 hint
     ) external view returns (uint32 epoch, uint32 version, uint48 endTime) {
-        _checkPast(timepoint);
-        if (hint != 0) {
-            Epoch storage e = _epochs[modelId][hint];
-            uint32 v = e.version;
-            if (v == 0) revert ModelRegistryBadEpochHint(modelId, timepoint, hint);
-            bool open = e.endReason == EndReason.Open;
-            uint48 end = e.endTime;
-            if (e.startTime <= timepoint && (open || timepoint < end)) return (hint, v, end);
-            if (open || end > timepoint) {
-                revert ModelRegistryBadEpochHint(modelId, timepoint, hint);
-            }
-        }
-        // Gap claim: nothing was live at `timepoint` after the hint's epoch ended.
-        Epoch storage next = _epochs[modelId][hint + 1];
-        if (next.version != 0 && next.startTime <= timepoint) {
-            revert ModelRegistryBadEpochHint(modelId, timepoint, hint);
-        }
-        return (0, 0, 0);
+        return _epochAtWithHint(modelId, timepoint, hint);
     }
 
     /// @inheritdoc IModelRegistry
@@ -612,6 +626,31 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         if (v.status == VersionStatus.None) revert ModelRegistryUnknownVersion(modelId, version);
     }
 
+    function _epochAtWithHint(
+        bytes32 modelId,
+        uint48 timepoint,
+        uint32 hint
+    ) private view returns (uint32 epoch, uint32 version, uint48 endTime) {
+        _checkPast(timepoint);
+        if (hint != 0) {
+            Epoch storage e = _epochs[modelId][hint];
+            uint32 v = e.version;
+            if (v == 0) revert ModelRegistryBadEpochHint(modelId, timepoint, hint);
+            bool open = e.endReason == EndReason.Open;
+            uint48 end = e.endTime;
+            if (e.startTime <= timepoint && (open || timepoint < end)) return (hint, v, end);
+            if (open || end > timepoint) {
+                revert ModelRegistryBadEpochHint(modelId, timepoint, hint);
+            }
+        }
+        // Gap claim: nothing was live at `timepoint` after the hint's epoch ended.
+        Epoch storage next = _epochs[modelId][hint + 1];
+        if (next.version != 0 && next.startTime <= timepoint) {
+            revert ModelRegistryBadEpochHint(modelId, timepoint, hint);
+        }
+        return (0, 0, 0);
+    }
+
     function _setPublisher(bytes32 modelId, address account, bool allowed) private {
         if (account == address(0)) revert ModelRegistryZeroPublisher(modelId);
         _publishers[modelId][account] = allowed;
@@ -664,19 +703,19 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         emit ProposalCancelled(modelId, version, msg.sender, reason);
     }
 
-    /// @param pausedSince When the pause began if `version` is being taken down while paused, else 0.
+    /// @param pauseStart When the pause began if `version` is being taken down while paused, else 0.
     function _markDisposition(
         bytes32 modelId,
         uint32 version,
         Disposition disposition,
-        uint48 pausedSince
+        uint48 pauseStart
     ) private {
         Version storage v = _versions[modelId][version];
         uint48 nowTs = Time.timestamp();
         v.dispositionAt = nowTs;
         if (disposition == Disposition.Faulty) {
             v.status = VersionStatus.Faulty;
-            _faultSince[modelId][version] = pausedSince != 0 ? pausedSince : nowTs;
+            _faultSince[modelId][version] = pauseStart != 0 ? pauseStart : nowTs;
         } else {
             v.status = VersionStatus.Withdrawn;
         }

@@ -178,26 +178,43 @@ contract InferenceSettlementInvariantTest is RegistryTestBase {
 
     // ================================================================ (4) refunds
 
-    /// @dev A refunded settlement's version is Faulty, was marked before the settlement's
-    /// release and before the refund, and the marking has not moved since.
+    /// @dev Every version's faultyAt is the handler's model of it (0 unless Faulty; the pause's
+    /// start if it was taken down as the paused version, else the marking time) and is never
+    /// after its marking. A refunded settlement's version is Faulty, its fault counts from
+    /// before the settlement's release and before the refund, and that time has not moved since.
     function invariant_refundsOnlyForFaultyBeforeRelease() public view {
+        bytes32 model = handler.MODEL();
+        uint32 count = registry.versionCount(model);
+        for (uint32 v = 1; v <= count; ++v) {
+            uint48 at = registry.faultyAt(model, v);
+            assertEq(at, handler.ghostFaultyAt(v), "faultyAt vs the handler's model");
+            IModelRegistry.Version memory version = registry.getVersion(model, v);
+            assertEq(
+                at != 0,
+                version.status == IModelRegistry.VersionStatus.Faulty,
+                "faultyAt set iff Faulty"
+            );
+            assertLe(at, version.dispositionAt, "fault counts from after its marking");
+        }
+
         SettlementHandler.Ghost[] memory gs = handler.ghosts();
         for (uint256 i = 0; i < gs.length; ++i) {
             SettlementHandler.Ghost memory g = gs[i];
             if (g.state != IInferenceSettlement.SettlementState.Refunded) continue;
             uint48 faultyAt = registry.faultyAt(g.details.modelId, g.details.version);
             assertTrue(faultyAt != 0, "refunded version is Faulty");
-            assertLt(faultyAt, g.details.releaseAt, "marked Faulty before release");
+            assertLt(faultyAt, g.details.releaseAt, "fault counts from before release");
             assertEq(faultyAt, g.faultyAtClose, "faultyAt unchanged since the refund");
-            assertLe(faultyAt, g.closedAt, "marked Faulty before the refund");
+            assertLe(faultyAt, g.closedAt, "fault counts from before the refund");
         }
     }
 
     // ================================================================ (5) claims
 
-    /// @dev A claimed settlement was claimed at or after its release, its version was not marked
-    /// Faulty before its release (then or since), and no pause that began before its release
-    /// lasted at the claim.
+    /// @dev A claimed settlement was claimed at or after its release, its version's fault (if
+    /// any, then or since) does not count from before its release, and at the claim no pause of
+    /// its version (the paused, pre-pause one) that began before its release lasted. A pause of
+    /// another version does not hold it.
     function invariant_claimsOnlyAfterReleaseAndNotFaulty() public view {
         SettlementHandler.Ghost[] memory gs = handler.ghosts();
         for (uint256 i = 0; i < gs.length; ++i) {
@@ -212,8 +229,10 @@ contract InferenceSettlementInvariantTest is RegistryTestBase {
                 "claimed a version Faulty at the claim"
             );
             assertTrue(
-                g.pausedSinceAtClose == 0 || g.pausedSinceAtClose >= releaseAt,
-                "claimed during a pause that began before release"
+                g.pausedSinceAtClose == 0 ||
+                    g.pausedSinceAtClose >= releaseAt ||
+                    g.currentAtClose != g.details.version,
+                "claimed during a pause of its version that began before release"
             );
         }
     }

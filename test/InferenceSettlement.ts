@@ -606,6 +606,103 @@ describe("InferenceSettlement", function () {
     });
   });
 
+  describe("a pause of the bound version", function () {
+    const HOUR = 3600n;
+
+    /** The guardian takes the paused version (v2) down as Faulty: by rollback to v1, or revoke. */
+    const takeDowns: Array<[string, (f: SettlementFixture) => Promise<bigint>]> = [
+      ["rolls it back", (f) => rollbackTo(f, 1, Disposition.Faulty)],
+      ["revokes it", (f) => revokeVersion(f, 2, Disposition.Faulty)],
+    ];
+
+    for (const [how, takeDown] of takeDowns) {
+      it(`holds the claim while it lasts; if the guardian ${how} as Faulty after releaseAt, the fault counts from the pause: refund, no claim`, async function () {
+        const f = await load();
+        const { id, details } = await settle(f);
+        expect(details.version).to.equal(2n);
+        await time.setNextBlockTimestamp(details.releaseAt - HOUR);
+        const pauseStart = await pauseModel(f);
+        expect(await f.registry.pausedSince(MODEL_ID)).to.equal(pauseStart);
+        expect(await f.registry.currentVersion(MODEL_ID)).to.equal(2n);
+
+        await time.increaseTo(details.releaseAt + DAY);
+        await expect(f.settlement.connect(f.payee).claim(details, f.payee.address))
+          .to.be.revertedWithCustomError(f.settlement, "SettlementModelPaused")
+          .withArgs(id, pauseStart);
+        await expect(f.settlement.connect(f.payer).refund(details, f.payer.address))
+          .to.be.revertedWithCustomError(f.settlement, "SettlementNotRefundable")
+          .withArgs(id, 0n, details.releaseAt);
+
+        const markedAt = await takeDown(f);
+        expect(markedAt).to.be.greaterThan(details.releaseAt);
+        expect(await f.registry.pausedSince(MODEL_ID)).to.equal(0n);
+        expect(await f.registry.faultyAt(MODEL_ID, 2)).to.equal(pauseStart);
+        expect((await f.registry.getVersion(MODEL_ID, 2)).dispositionAt).to.equal(markedAt);
+
+        await expect(f.settlement.connect(f.payee).claim(details, f.payee.address))
+          .to.be.revertedWithCustomError(f.settlement, "SettlementVersionFaulty")
+          .withArgs(id, pauseStart);
+        const tx = f.settlement.connect(f.payer).refund(details, f.payer.address);
+        await expect(tx).to.changeTokenBalances(
+          ethers,
+          f.token,
+          [f.settlement, f.payer, f.payee],
+          [-AMOUNT, AMOUNT, 0n],
+        );
+        await expect(tx)
+          .to.emit(f.settlement, "Refunded")
+          .withArgs(id, f.payer.address, f.payer.address, AMOUNT, RefundReason.VersionFaulty, 0n);
+        expect(await f.settlement.stateOf(id)).to.equal(SettlementState.Refunded);
+      });
+    }
+
+    it("does not hold a settlement bound to v1, settled before the promotion to v2, while v2 is paused", async function () {
+      const f = await load();
+      await rollbackTo(f, 1, Disposition.Withdrawn); // v1 live again, in epoch 3
+      const underV1 = await settle(f, { version: 1, epoch: 3 });
+      await promote(f, 2); // v2 live in epoch 4
+      const underV2 = await settle(f, { version: 2, epoch: 4 });
+      const pauseStart = await pauseModel(f);
+      expect(pauseStart).to.be.lessThan(underV1.details.releaseAt);
+      expect(await f.registry.currentVersion(MODEL_ID)).to.equal(2n);
+
+      await time.increaseTo(underV2.details.releaseAt);
+      expect(await f.registry.pausedSince(MODEL_ID)).to.equal(pauseStart);
+      await expect(
+        f.settlement.connect(f.payee).claim(underV1.details, f.payee.address),
+      ).to.changeTokenBalances(ethers, f.token, [f.settlement, f.payee], [-AMOUNT, AMOUNT]);
+      expect(await f.settlement.stateOf(underV1.id)).to.equal(SettlementState.Claimed);
+      // The same pause holds the payee of the paused version.
+      await expect(f.settlement.connect(f.payee).claim(underV2.details, f.payee.address))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementModelPaused")
+        .withArgs(underV2.id, pauseStart);
+    });
+
+    it("does not hold a claim when it began after releaseAt, nor refund when the version is taken down as Faulty from it", async function () {
+      const f = await load();
+      const earlier = await settle(f);
+      const later = await settle(f);
+      expect(later.details.releaseAt).to.be.greaterThan(earlier.details.releaseAt);
+      // After the earlier one's releaseAt, exactly at the later one's.
+      await time.setNextBlockTimestamp(later.details.releaseAt);
+      const pauseStart = await pauseModel(f);
+      expect(pauseStart).to.equal(later.details.releaseAt);
+      await time.increaseTo(later.details.releaseAt + HOUR);
+      await expect(f.settlement.connect(f.payee).claim(earlier.details, f.payee.address))
+        .to.emit(f.settlement, "Claimed")
+        .withArgs(earlier.id, f.payee.address, f.payee.address, AMOUNT);
+
+      await rollbackTo(f, 1, Disposition.Faulty);
+      expect(await f.registry.faultyAt(MODEL_ID, 2)).to.equal(pauseStart);
+      await expect(f.settlement.connect(f.payer).refund(later.details, f.payer.address))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementNotRefundable")
+        .withArgs(later.id, pauseStart, later.details.releaseAt);
+      await expect(f.settlement.connect(f.payee).claim(later.details, f.payee.address))
+        .to.emit(f.settlement, "Claimed")
+        .withArgs(later.id, f.payee.address, f.payee.address, AMOUNT);
+    });
+  });
+
   describe("a zero hold period", function () {
     it("releases at once: releaseAt equals settledAt, no refund is possible and the payee claims despite a later Faulty marking", async function () {
       const f = await load();

@@ -1986,6 +1986,131 @@ describe("ModelRegistry", function () {
       expect(await registry.faultyAt(MODEL_ID, 5)).to.equal(faulty.timestamp);
       expect(await registry.faultyAt(OTHER_MODEL_ID, 5)).to.equal(0n);
     });
+
+    it("is the start of the pause when the paused version is rolled back as Faulty, and never moves", async function () {
+      const { registry, guardian, act } = await loadFixture();
+      await act.promoteAll(MODEL_ID, await act.register(MODEL_ID, 2));
+      const guard = registry.connect(guardian);
+      const paused = await mined(guard.pause(MODEL_ID));
+      const pauseStart = await registry.pausedSince(MODEL_ID);
+      expect(pauseStart).to.equal(paused.timestamp);
+      await networkHelpers.time.increase(3600);
+      const rolledBack = await mined(
+        guard.rollback(MODEL_ID, 2, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
+      );
+      expect(rolledBack.timestamp).to.be.greaterThan(pauseStart);
+      expect(await registry.versionStatus(MODEL_ID, 2)).to.equal(VersionStatus.Faulty);
+      expect(await registry.faultyAt(MODEL_ID, 2)).to.equal(pauseStart);
+      // The marking itself keeps its own time.
+      expect((await registry.getVersion(MODEL_ID, 2)).dispositionAt).to.equal(rolledBack.timestamp);
+
+      // Faulty is terminal: later pauses, resumes and attempts to mark it again change nothing.
+      await networkHelpers.time.increase(24 * 3600);
+      await mined(guard.pause(MODEL_ID));
+      await mined(guard.resume(MODEL_ID));
+      await expect(guard.revoke(MODEL_ID, 2, Disposition.Faulty, REASON_HASH, REASON_URI))
+        .to.be.revertedWithCustomError(registry, "ModelRegistryNotRevocable")
+        .withArgs(MODEL_ID, 2n, VersionStatus.Faulty, Disposition.Faulty);
+      expect(await registry.faultyAt(MODEL_ID, 2)).to.equal(pauseStart);
+    });
+
+    it("is the start of the pause when the paused version is revoked as Faulty", async function () {
+      const { registry, guardian, act } = await loadFixture();
+      await act.promote(MODEL_ID, (await act.register(MODEL_ID))[0]);
+      const guard = registry.connect(guardian);
+      const paused = await mined(guard.pause(MODEL_ID));
+      await networkHelpers.time.increase(3600);
+      const revoked = await mined(
+        guard.revoke(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
+      );
+      expect(revoked.timestamp).to.be.greaterThan(paused.timestamp);
+      expect(await registry.pausedSince(MODEL_ID)).to.equal(0n);
+      expect(await registry.versionStatus(MODEL_ID, 1)).to.equal(VersionStatus.Faulty);
+      expect(await registry.faultyAt(MODEL_ID, 1)).to.equal(paused.timestamp);
+      expect((await registry.getVersion(MODEL_ID, 1)).dispositionAt).to.equal(revoked.timestamp);
+    });
+
+    it("is the revoke time when the live version is revoked as Faulty, even after an earlier pause ended", async function () {
+      const { registry, guardian, act } = await loadFixture();
+      await act.promote(MODEL_ID, (await act.register(MODEL_ID))[0]);
+      const guard = registry.connect(guardian);
+      await mined(guard.pause(MODEL_ID));
+      await mined(guard.resume(MODEL_ID));
+      await networkHelpers.time.increase(3600);
+      expect(await registry.pausedSince(MODEL_ID)).to.equal(0n);
+      const revoked = await mined(
+        guard.revoke(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
+      );
+      expect(await registry.faultyAt(MODEL_ID, 1)).to.equal(revoked.timestamp);
+      expect((await registry.getVersion(MODEL_ID, 1)).dispositionAt).to.equal(revoked.timestamp);
+    });
+
+    it("is the revoke time for a version revoked as Faulty while another version is paused", async function () {
+      const { registry, guardian, act } = await loadFixture();
+      await act.promoteAll(MODEL_ID, await act.register(MODEL_ID, 2));
+      const guard = registry.connect(guardian);
+      const paused = await mined(guard.pause(MODEL_ID)); // v2 paused, v1 Retired
+      await networkHelpers.time.increase(3600);
+      const revoked = await mined(
+        guard.revoke(MODEL_ID, 1, Disposition.Faulty, REASON_HASH, REASON_URI),
+      );
+      expect(revoked.timestamp).to.be.greaterThan(paused.timestamp);
+      expect(await registry.faultyAt(MODEL_ID, 1)).to.equal(revoked.timestamp);
+      // The pause of v2 goes on.
+      expect(await registry.pausedSince(MODEL_ID)).to.equal(paused.timestamp);
+      expect(await registry.faultyAt(MODEL_ID, 2)).to.equal(0n);
+    });
+
+    it("is the escalation time for a version withdrawn while paused and escalated to Faulty later", async function () {
+      const { registry, guardian, act } = await loadFixture();
+      await act.promoteAll(MODEL_ID, await act.register(MODEL_ID, 3));
+      const guard = registry.connect(guardian);
+      // v3 withdrawn by a rollback while paused, then v2 withdrawn by a revocation while paused.
+      const firstPause = await mined(guard.pause(MODEL_ID));
+      await networkHelpers.time.increase(3600);
+      await mined(guard.rollback(MODEL_ID, 3, 2, Disposition.Withdrawn, REASON_HASH, REASON_URI));
+      const secondPause = await mined(guard.pause(MODEL_ID));
+      await networkHelpers.time.increase(3600);
+      await mined(guard.revoke(MODEL_ID, 2, Disposition.Withdrawn, REASON_HASH, REASON_URI));
+      for (const version of [2n, 3n]) {
+        expect(await registry.versionStatus(MODEL_ID, version)).to.equal(VersionStatus.Withdrawn);
+        expect(await registry.faultyAt(MODEL_ID, version)).to.equal(0n);
+      }
+
+      await networkHelpers.time.increase(3600);
+      const escalated3 = await mined(
+        guard.revoke(MODEL_ID, 3, Disposition.Faulty, REASON_HASH, REASON_URI),
+      );
+      await networkHelpers.time.increase(3600);
+      const escalated2 = await mined(
+        guard.revoke(MODEL_ID, 2, Disposition.Faulty, REASON_HASH, REASON_URI),
+      );
+      expect(escalated3.timestamp).to.be.greaterThan(firstPause.timestamp);
+      expect(escalated2.timestamp).to.be.greaterThan(secondPause.timestamp);
+      expect(await registry.faultyAt(MODEL_ID, 3)).to.equal(escalated3.timestamp);
+      expect(await registry.faultyAt(MODEL_ID, 2)).to.equal(escalated2.timestamp);
+      expect((await registry.getVersion(MODEL_ID, 3)).dispositionAt).to.equal(escalated3.timestamp);
+      expect((await registry.getVersion(MODEL_ID, 2)).dispositionAt).to.equal(escalated2.timestamp);
+    });
+
+    it("is 0 for the paused version, for versions around a pause and for one withdrawn while paused", async function () {
+      const { registry, guardian, act } = await loadFixture();
+      await act.register(MODEL_ID, 3);
+      await act.promoteAll(MODEL_ID, [1n, 2n]);
+      const guard = registry.connect(guardian);
+      await mined(guard.pause(MODEL_ID));
+      expect(await registry.versionStatus(MODEL_ID, 2)).to.equal(VersionStatus.Active);
+      for (const version of [1n, 2n, 3n]) {
+        expect(await registry.faultyAt(MODEL_ID, version)).to.equal(0n);
+      }
+      await mined(guard.rollback(MODEL_ID, 2, 1, Disposition.Withdrawn, REASON_HASH, REASON_URI));
+      await mined(guard.pause(MODEL_ID));
+      await mined(guard.resume(MODEL_ID));
+      for (const version of [1n, 2n, 3n]) {
+        expect(await registry.versionStatus(MODEL_ID, version)).to.not.equal(VersionStatus.Faulty);
+        expect(await registry.faultyAt(MODEL_ID, version)).to.equal(0n);
+      }
+    });
   });
 
   describe("views of unknown ids", function () {

@@ -109,6 +109,23 @@ interface IModelRegistry {
         string reasonURI;
     }
 
+    /// @notice How {recordContext} consults the history.
+    enum HistoryMode {
+        Skip,
+        Lookup,
+        Hint
+    }
+
+    /// @notice What verifying an inference record needs from the registry, in one call.
+    struct RecordContext {
+        bytes32 blobId;
+        VersionStatus status;
+        uint8 proofMask;
+        uint32 epoch;
+        uint32 liveVersion;
+        uint48 endTime;
+    }
+
     /// @notice A pending promotion. One storage slot.
     struct Proposal {
         uint32 version;
@@ -408,6 +425,16 @@ interface IModelRegistry {
     /// @notice When the current pause began (0 if the model is not paused).
     function pausedSince(bytes32 modelId) external view returns (uint48);
 
+    /**
+     * @notice What a settlement bound to `version` needs to know at release, in one call:
+     * {faultyAt} of the version, and when the current pause began if `version` is the paused one
+     * (else 0).
+     */
+    function releaseState(
+        bytes32 modelId,
+        uint32 version
+    ) external view returns (uint48 faultSince, uint48 versionPausedSince);
+
     /// @notice The version kept during a pause (or the live one), 0 if none.
     function currentVersion(bytes32 modelId) external view returns (uint32);
 
@@ -434,6 +461,20 @@ interface IModelRegistry {
         external
         view
         returns (bytes32 blobId, VersionStatus status, uint8 proofMask, address zkVerifier);
+
+    /**
+     * @notice For InferenceAnchor, in one call: {versionEssentials} of `version` and, unless
+     * `mode` is Skip, the epoch live at `servedAt` with its version and end time, found by
+     * {epochAt} (Lookup) or checked from `hint` as {epochAtWithHint} does (Hint; a wrong hint
+     * reverts with {ModelRegistryBadEpochHint}).
+     */
+    function recordContext(
+        bytes32 modelId,
+        uint32 version,
+        uint48 servedAt,
+        HistoryMode mode,
+        uint32 hint
+    ) external view returns (RecordContext memory);
 
     /// @notice A version's status.
     function versionStatus(bytes32 modelId, uint32 version) external view returns (VersionStatus);

@@ -3,7 +3,7 @@
  *
  * Runs the benchmark sections and writes ONE JSON record, to stdout and to
  * bench-results/bench-<timestamp>.json (git-ignored):
- *   { machine: {node, cpus, ...}, startedAt, finishedAt, durationMs, sections: {merkle: {...}} }
+ *   { machine: {node, cpus, ...}, startedAt, finishedAt, durationMs, sections: {gas, merkle} }
  *
  * A section is an async function exported by its own module (merkle.ts: benchMerkle) and listed
  * in SECTIONS below. Progress goes to stderr.
@@ -14,10 +14,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { fail, main, parseCliArgs } from "../lib/cli.js";
+import { benchGas } from "./gas-section.js";
 import { benchMerkle } from "./merkle.js";
 
 /** The sections, in running order. Add one here (e.g. gas: benchGas). */
 export const SECTIONS: Record<string, () => Promise<unknown>> = {
+  gas: () => benchGas(),
   merkle: () => benchMerkle(),
 };
 

@@ -35,6 +35,8 @@ interface ISettlementLogVm {
  *   (and checked against the {IInferenceSettlement-Settled} event), its state and when and under
  *   which registry state it was closed;
  * - per token, the amounts settled, claimed, refunded and donated;
+ * - per version, when its fault counts from (its own model of {IModelRegistry-faultyAt}, checked
+ *   against the registry after every marking);
  * - an oracle: before each settlement call it lists the reasons the call must revert for (none
  *   means it must succeed); a success that had to fail, a failure that had to succeed or a revert
  *   for a reason that does not apply is recorded in `violation`, which an invariant checks.
@@ -49,6 +51,7 @@ contract SettlementHandler is CheatsBase {
         uint48 closedAt;
         uint48 faultyAtClose; // registry.faultyAt of the bound version when it was closed
         uint48 pausedSinceAtClose; // registry.pausedSince when it was closed
+        uint32 currentAtClose; // registry.currentVersion (the paused one while paused) then
     }
 
     struct SettleArgs {
@@ -90,6 +93,11 @@ contract SettlementHandler is CheatsBase {
     mapping(IERC20 token => uint256) public ghostRefunded;
     mapping(IERC20 token => uint256) public ghostDonated;
 
+    /// @notice Per version, when its fault counts from (0 while it is not Faulty), worked out by
+    /// the handler from the registry's state just before it marked the version Faulty: the start
+    /// of the pause if the version was the paused (pre-pause) one, else the time of the marking.
+    mapping(uint32 version => uint48) public ghostFaultyAt;
+
     /// @notice The first oracle mismatch (empty if none), and the revert data that went with it.
     string public violation;
     bytes public violationData;
@@ -97,6 +105,8 @@ contract SettlementHandler is CheatsBase {
     /// @notice Calls and successful calls per action (for tuning the input bias).
     mapping(bytes32 action => uint256) public attempts;
     mapping(bytes32 action => uint256) public successes;
+    /// @notice How often the cases of the pause and fault rules came up (for tuning too).
+    mapping(bytes32 outcome => uint256) public outcomes;
 
     uint256 private _nonce;
 
@@ -182,18 +192,28 @@ contract SettlementHandler is CheatsBase {
             vm.warp(g.details.releaseAt + ((r >> 40) % 2 == 0 ? 0 : bound(r >> 48, 1, 1 hours)));
         }
         bytes4[] memory reasons = _claimReasons(g, caller, to);
+        bytes32 pauseCase = _pauseCase(g);
         _attempt("claim");
         vm.prank(caller);
         try settlement.claim(g.details, to) {
             _closed(idx, IInferenceSettlement.SettlementState.Claimed, "claim", reasons);
+            if (pauseCase != 0) ++outcomes[pauseCase];
         } catch (bytes memory err) {
             _checkRevert("claim", err, reasons);
+            bytes4 selector = err.length < 4 ? bytes4(0) : bytes4(err);
+            if (selector == IInferenceSettlement.SettlementModelPaused.selector) {
+                ++outcomes["claim held by a pause"];
+            } else if (
+                selector == IInferenceSettlement.SettlementVersionFaulty.selector &&
+                _faultFromPause(g)
+            ) ++outcomes["claim: fault from a pause"];
         }
     }
 
-    /// @notice The payer (usually) asks a refund of a settlement (half the time one whose version
-    /// was marked Faulty before its release: if there is none, the guardian half the time marks
-    /// the version of a pending settlement Faulty first), to a recipient (usually).
+    /// @notice The payer (usually) asks a refund of a settlement (half the time one whose version's
+    /// fault counts from before its release: if there is none, the guardian half the time marks
+    /// the version of a pending settlement Faulty first, now and then only after a pause that
+    /// began before the release), to a recipient (usually).
     function refund(uint256 seed) external {
         uint256 r = _rand(seed);
         uint256 idx = type(uint256).max;
@@ -216,6 +236,9 @@ contract SettlementHandler is CheatsBase {
         vm.prank(caller);
         try settlement.refund(g.details, to) {
             _closed(idx, IInferenceSettlement.SettlementState.Refunded, "refund", reasons);
+            if (_faultFromPause(g) && block.timestamp >= g.details.releaseAt) {
+                ++outcomes["refund: fault from a pause"];
+            }
         } catch (bytes memory err) {
             _checkRevert("refund", err, reasons);
         }
@@ -518,8 +541,14 @@ contract SettlementHandler is CheatsBase {
         if (_faultyBeforeRelease(g)) {
             rs[n++] = IInferenceSettlement.SettlementVersionFaulty.selector;
         }
+        // Only a pause of the bound version (the pre-pause one is the current version) holds
+        // the claim; the payee of an older version is not held up.
         uint48 pausedSince = registry.pausedSince(MODEL);
-        if (pausedSince != 0 && pausedSince < releaseAt) {
+        if (
+            pausedSince != 0 &&
+            pausedSince < releaseAt &&
+            registry.currentVersion(MODEL) == g.details.version
+        ) {
             rs[n++] = IInferenceSettlement.SettlementModelPaused.selector;
         }
         _shrink(rs, n);
@@ -560,6 +589,7 @@ contract SettlementHandler is CheatsBase {
         g.closedAt = uint48(block.timestamp);
         g.faultyAtClose = registry.faultyAt(MODEL, g.details.version);
         g.pausedSinceAtClose = registry.pausedSince(MODEL);
+        g.currentAtClose = registry.currentVersion(MODEL);
         if (state == IInferenceSettlement.SettlementState.Claimed) {
             ghostClaimed[g.details.token] += g.details.amount;
         } else {
@@ -589,6 +619,7 @@ contract SettlementHandler is CheatsBase {
         IModelRegistry.Disposition disposition,
         bytes32 reasonHash
     ) private returns (bool ok) {
+        uint48 faultSince = _faultSinceIfMarkedNow(fromVersion);
         try
             registry.rollback(
                 MODEL,
@@ -600,16 +631,71 @@ contract SettlementHandler is CheatsBase {
             )
         {
             ok = true;
+            _marked(fromVersion, disposition, faultSince);
         } catch {}
     }
 
+    /// @dev The handler's only revoke call.
+    function _revoke(
+        uint32 version,
+        IModelRegistry.Disposition disposition,
+        bytes32 reasonHash
+    ) private returns (bool ok) {
+        uint48 faultSince = _faultSinceIfMarkedNow(version);
+        try registry.revoke(MODEL, version, disposition, reasonHash, "ipfs://incident") {
+            ok = true;
+            _marked(version, disposition, faultSince);
+        } catch {}
+    }
+
+    /// @dev When `version`'s fault would count from if it were marked Faulty now: the start of
+    /// the pause if it is the paused (pre-pause) version, else now.
+    function _faultSinceIfMarkedNow(uint32 version) private view returns (uint48) {
+        uint48 pausedSince = registry.pausedSince(MODEL);
+        if (pausedSince != 0 && registry.currentVersion(MODEL) == version) return pausedSince;
+        return uint48(block.timestamp);
+    }
+
+    /// @dev After a successful rollback or revocation of `version`: updates the handler's model
+    /// of when its fault counts from and checks the registry's against it.
+    function _marked(
+        uint32 version,
+        IModelRegistry.Disposition disposition,
+        uint48 faultSince
+    ) private {
+        if (disposition == IModelRegistry.Disposition.Faulty) {
+            if (ghostFaultyAt[version] != 0) _violate("registry: Faulty version marked again", "");
+            ghostFaultyAt[version] = faultSince;
+        }
+        uint48 got = registry.faultyAt(MODEL, version);
+        if (got != ghostFaultyAt[version]) {
+            _violate(
+                "registry: faultyAt is not when the fault counts from",
+                abi.encode(version, got, ghostFaultyAt[version])
+            );
+        }
+        if (registry.getVersion(MODEL, version).dispositionAt != block.timestamp) {
+            _violate("registry: dispositionAt is not the marking time", abi.encode(version));
+        }
+    }
+
     /// @dev Marks the version of a pending settlement Faulty: by a rollback if it is the current
-    /// version and a target exists, else by a revocation.
+    /// version and a target exists, else by a revocation. Half the time, if the version is live,
+    /// the guardian first pauses it and marks it only after the settlement's release: the fault
+    /// then counts from the pause, before the release.
     function _faultPending(uint256 r) private {
         uint256 idx = _pickGhost(r, _isPending);
         if (idx == type(uint256).max || !_isPending(_ghosts[idx])) return;
         uint32 v = _ghosts[idx].details.version;
         bytes32 reason = keccak256(abi.encode("fault", r));
+        (uint32 liveVersion, , ) = registry.live(MODEL);
+        if (liveVersion == v && (r >> 40) % 2 == 0) {
+            _attempt("pause");
+            try registry.pause(MODEL) {
+                _succeeded("pause");
+            } catch {}
+            vm.warp(_ghosts[idx].details.releaseAt + bound(r >> 48, 0, 1 hours));
+        }
         uint32 to = _pickVersion(r >> 8, _rollbackTarget);
         if (registry.currentVersion(MODEL) == v && to != 0) {
             _attempt("rollback");
@@ -617,9 +703,7 @@ contract SettlementHandler is CheatsBase {
             return;
         }
         _attempt("revoke");
-        try registry.revoke(MODEL, v, IModelRegistry.Disposition.Faulty, reason, "") {
-            _succeeded("revoke");
-        } catch {}
+        if (_revoke(v, IModelRegistry.Disposition.Faulty, reason)) _succeeded("revoke");
     }
 
     /// @dev Three times in four the current (live or paused) version, else any version.
@@ -627,17 +711,9 @@ contract SettlementHandler is CheatsBase {
         uint32 v = r % 4 != 0 ? registry.currentVersion(MODEL) : 0;
         if (v == 0) v = _anyVersion(r >> 8);
         _attempt("revoke");
-        try
-            registry.revoke(
-                MODEL,
-                v,
-                _disposition(r >> 16),
-                keccak256(abi.encode("revoke", r)),
-                "ipfs://incident"
-            )
-        {
+        if (_revoke(v, _disposition(r >> 16), keccak256(abi.encode("revoke", r)))) {
             _succeeded("revoke");
-        } catch {}
+        }
     }
 
     function _promote(uint256 r) private {
@@ -695,9 +771,28 @@ contract SettlementHandler is CheatsBase {
 
     // ================================================================ helpers
 
+    /// @dev By the handler's own model of faultyAt, not the registry's (checked against it).
     function _faultyBeforeRelease(Ghost storage g) private view returns (bool) {
-        uint48 faultyAt = registry.faultyAt(MODEL, g.details.version);
+        uint48 faultyAt = ghostFaultyAt[g.details.version];
         return faultyAt != 0 && faultyAt < g.details.releaseAt;
+    }
+
+    /// @dev Whether `g`'s version is Faulty from a pause that began before the marking.
+    function _faultFromPause(Ghost storage g) private view returns (bool) {
+        uint48 faultyAt = ghostFaultyAt[g.details.version];
+        return
+            faultyAt != 0 && faultyAt < registry.getVersion(MODEL, g.details.version).dispositionAt;
+    }
+
+    /// @dev For a released claim during a pause that does not hold it: which case that is.
+    function _pauseCase(Ghost storage g) private view returns (bytes32) {
+        uint48 pausedSince = registry.pausedSince(MODEL);
+        if (pausedSince == 0 || block.timestamp < g.details.releaseAt) return 0;
+        if (registry.currentVersion(MODEL) != g.details.version) {
+            return "claim past another's pause";
+        }
+        return
+            pausedSince >= g.details.releaseAt ? bytes32("claim past a later pause") : bytes32(0);
     }
 
     function _isOpen(Ghost storage g) private view returns (bool) {
