@@ -391,24 +391,24 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
             servedAt >= b.anchoredAt
                 ? IModelRegistry.HistoryMode.Skip
                 : (useHint ? IModelRegistry.HistoryMode.Hint : IModelRegistry.HistoryMode.Lookup);
-        IModelRegistry.RecordContext memory ctx = registry.recordContext(
+        (bytes32 blobId, uint256 packed) = registry.recordContext(
             modelId,
             r.version,
             servedAt,
             mode,
             hint
         );
-        if (ctx.status == IModelRegistry.VersionStatus.None) {
+        IModelRegistry.VersionStatus status = IModelRegistry.VersionStatus(uint8(packed));
+        if (status == IModelRegistry.VersionStatus.None) {
             flags |= _flag(Standing.UnknownVersion);
         } else {
-            if (r.blobId != ctx.blobId) flags |= _flag(Standing.WrongBlob);
-            if (!ProofPaths.allows(ctx.proofMask, r.proofPath)) {
+            if (r.blobId != blobId) flags |= _flag(Standing.WrongBlob);
+            if (!ProofPaths.allows(uint8(packed >> 8), r.proofPath)) {
                 flags |= _flag(Standing.ProofPathNotAllowed);
             }
-            if (ctx.status == IModelRegistry.VersionStatus.Faulty) {
+            if (status == IModelRegistry.VersionStatus.Faulty)
                 flags |= _flag(Standing.VersionFaulty);
-            }
-            if (ctx.status == IModelRegistry.VersionStatus.Withdrawn) {
+            if (status == IModelRegistry.VersionStatus.Withdrawn) {
                 flags |= _flag(Standing.VersionWithdrawn);
             }
         }
@@ -416,9 +416,11 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
             flags |= _flag(Standing.OutsideBatchRange);
         }
         if (mode != IModelRegistry.HistoryMode.Skip) {
-            if (ctx.epoch == 0 || ctx.liveVersion != r.version) {
+            uint32 epoch = uint32(packed >> 16);
+            uint48 endTime = uint48(packed >> 80);
+            if (epoch == 0 || uint32(packed >> 48) != r.version) {
                 flags |= _flag(Standing.NotLive);
-            } else if (ctx.endTime != 0 && ctx.endTime <= b.anchoredAt) {
+            } else if (endTime != 0 && endTime <= b.anchoredAt) {
                 flags |= _flag(Standing.Unconfirmable);
             }
         }

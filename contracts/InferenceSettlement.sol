@@ -64,12 +64,19 @@ contract InferenceSettlement is
 
     uint256 private constant _STATE_MASK = 0xff;
 
+    /// @dev Each counter is one word, `count << 192 | amount`, updated with one SLOAD and one
+    /// SSTORE (two packed struct fields would be written one after the other).
+    struct PackedVolume {
+        uint256 settled;
+        uint256 refunded;
+    }
+
     /// @notice The anchor whose records challenges are checked against.
     IInferenceAnchor public immutable anchor;
 
     /// @dev settlement id => keccak256(details) with its low byte replaced by the state.
     mapping(bytes32 settlementId => uint256) private _settlements;
-    mapping(bytes32 modelId => mapping(uint32 epoch => mapping(IERC20 token => Volume)))
+    mapping(bytes32 modelId => mapping(uint32 epoch => mapping(IERC20 token => PackedVolume)))
         private _volumes;
     uint32 private _holdPeriod;
 
@@ -119,9 +126,8 @@ contract InferenceSettlement is
             releaseAt: nowTs + _holdPeriod
         });
         _settlements[settlementId] = _commit(keccak256(abi.encode(details)), SettlementState.Open);
-        Volume storage vol = _volumes[modelId][epoch][token];
-        vol.settledCount += 1;
-        vol.settledAmount += SafeCast.toUint192(amount);
+        PackedVolume storage vol = _volumes[modelId][epoch][token];
+        vol.settled = _bumped(vol.settled, amount);
 
         uint256 before = token.balanceOf(address(this));
         token.safeTransferFrom(msg.sender, address(this), amount);
@@ -219,8 +225,10 @@ contract InferenceSettlement is
         bytes32 modelId,
         uint32 epoch,
         IERC20 token
-    ) external view returns (Volume memory) {
-        return _volumes[modelId][epoch][token];
+    ) external view returns (Volume memory v) {
+        PackedVolume storage p = _volumes[modelId][epoch][token];
+        (v.settledCount, v.settledAmount) = _unpack(p.settled);
+        (v.refundedCount, v.refundedAmount) = _unpack(p.refunded);
     }
 
     /// @inheritdoc IInferenceSettlement
@@ -236,9 +244,8 @@ contract InferenceSettlement is
         uint256 flags
     ) private {
         _settlements[id] = _commit(bytes32(_settlements[id]), SettlementState.Refunded);
-        Volume storage vol = _volumes[details.modelId][details.epoch][details.token];
-        vol.refundedCount += 1;
-        vol.refundedAmount += uint192(details.amount); // <= a settled amount: fits
+        PackedVolume storage vol = _volumes[details.modelId][details.epoch][details.token];
+        vol.refunded = _bumped(vol.refunded, details.amount);
         details.token.safeTransfer(to, details.amount);
         emit Refunded(id, details.payer, to, details.amount, reason, flags);
     }
@@ -247,11 +254,32 @@ contract InferenceSettlement is
     function _open(SettlementDetails calldata details) private view returns (bytes32 id) {
         id = settlementIdOf(details.payer, details.requestId);
         uint256 stored = _settlements[id];
-        if (stored == 0 || stored >> 8 != uint256(keccak256(abi.encode(details))) >> 8) {
+        if (stored == 0 || stored >> 8 != uint256(_hashCalldata(details)) >> 8) {
             revert SettlementUnknown(id);
         }
         SettlementState state = SettlementState(stored & _STATE_MASK);
         if (state != SettlementState.Open) revert SettlementNotOpen(id, state);
+    }
+
+    /// @dev keccak256(abi.encode(details)) straight from calldata: every field is static, so the
+    /// struct's ten words in calldata are its ABI encoding. Dirty bits in a field give another
+    /// hash, hence {SettlementUnknown}, never a wrong match.
+    function _hashCalldata(SettlementDetails calldata details) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, details, 0x140)
+            h := keccak256(ptr, 0x140)
+        }
+    }
+
+    /// @dev `packed` with one more payment of `amount` (reverts if the total leaves uint192).
+    function _bumped(uint256 packed, uint256 amount) private pure returns (uint256) {
+        (uint64 count, uint192 total) = _unpack(packed);
+        return (uint256(count + 1) << 192) | SafeCast.toUint192(uint256(total) + amount);
+    }
+
+    function _unpack(uint256 packed) private pure returns (uint64 count, uint192 amount) {
+        return (uint64(packed >> 192), uint192(packed));
     }
 
     /// @dev The commitment (248 bits of the details hash) with `state` in the low byte.

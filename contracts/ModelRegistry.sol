@@ -451,18 +451,23 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         uint48 servedAt,
         HistoryMode mode,
         uint32 hint
-    ) external view returns (RecordContext memory ctx) {
+    ) external view returns (bytes32 blobId, uint256 packed) {
         Version storage v = _versions[modelId][version];
-        (ctx.blobId, ctx.status, ctx.proofMask) = (v.blobId, v.status, v.proofMask);
+        blobId = v.blobId;
+        packed = uint256(v.status) | (uint256(v.proofMask) << 8); // one slot
+        uint32 epoch;
+        uint32 liveVersion;
+        uint48 endTime;
         if (mode == HistoryMode.Hint) {
-            (ctx.epoch, ctx.liveVersion, ctx.endTime) = _epochAtWithHint(modelId, servedAt, hint);
+            (epoch, liveVersion, endTime) = _epochAtWithHint(modelId, servedAt, hint);
         } else if (mode == HistoryMode.Lookup) {
-            ctx.epoch = epochAt(modelId, servedAt);
-            if (ctx.epoch != 0) {
-                Epoch storage e = _epochs[modelId][ctx.epoch];
-                (ctx.liveVersion, ctx.endTime) = (e.version, e.endTime);
+            epoch = epochAt(modelId, servedAt);
+            if (epoch != 0) {
+                Epoch memory e = _epochs[modelId][epoch];
+                (liveVersion, endTime) = (e.version, e.endTime);
             }
         }
+        packed |= (uint256(epoch) << 16) | (uint256(liveVersion) << 48) | (uint256(endTime) << 80);
     }
 
     /// @inheritdoc IModelRegistry
@@ -633,7 +638,7 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     ) private view returns (uint32 epoch, uint32 version, uint48 endTime) {
         _checkPast(timepoint);
         if (hint != 0) {
-            Epoch storage e = _epochs[modelId][hint];
+            Epoch memory e = _epochs[modelId][hint]; // one SLOAD: the epoch is one slot
             uint32 v = e.version;
             if (v == 0) revert ModelRegistryBadEpochHint(modelId, timepoint, hint);
             bool open = e.endReason == EndReason.Open;

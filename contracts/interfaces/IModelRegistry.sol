@@ -116,16 +116,6 @@ interface IModelRegistry {
         Hint
     }
 
-    /// @notice What verifying an inference record needs from the registry, in one call.
-    struct RecordContext {
-        bytes32 blobId;
-        VersionStatus status;
-        uint8 proofMask;
-        uint32 epoch;
-        uint32 liveVersion;
-        uint48 endTime;
-    }
-
     /// @notice A pending promotion. One storage slot.
     struct Proposal {
         uint32 version;
@@ -463,10 +453,13 @@ interface IModelRegistry {
         returns (bytes32 blobId, VersionStatus status, uint8 proofMask, address zkVerifier);
 
     /**
-     * @notice For InferenceAnchor, in one call: {versionEssentials} of `version` and, unless
-     * `mode` is Skip, the epoch live at `servedAt` with its version and end time, found by
-     * {epochAt} (Lookup) or checked from `hint` as {epochAtWithHint} does (Hint; a wrong hint
-     * reverts with {ModelRegistryBadEpochHint}).
+     * @notice For InferenceAnchor, in one call: the blob id, status and proof mask of `version`
+     * and, unless `mode` is Skip, the epoch live at `servedAt` with its version and end time,
+     * found by {epochAt} (Lookup) or checked from `hint` as {epochAtWithHint} does (Hint; a
+     * wrong hint reverts with {ModelRegistryBadEpochHint}).
+     * @return blobId The version's registered blob id.
+     * @return packed `status | proofMask << 8 | epoch << 16 | liveVersion << 48 | endTime << 80`:
+     * one word, because verification is gas-bounded and every returned word costs decoding.
      */
     function recordContext(
         bytes32 modelId,
@@ -474,7 +467,7 @@ interface IModelRegistry {
         uint48 servedAt,
         HistoryMode mode,
         uint32 hint
-    ) external view returns (RecordContext memory);
+    ) external view returns (bytes32 blobId, uint256 packed);
 
     /// @notice A version's status.
     function versionStatus(bytes32 modelId, uint32 version) external view returns (VersionStatus);
