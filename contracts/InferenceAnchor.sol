@@ -398,20 +398,7 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
             mode,
             hint
         );
-        IModelRegistry.VersionStatus status = IModelRegistry.VersionStatus(uint8(packed));
-        if (status == IModelRegistry.VersionStatus.None) {
-            flags |= _flag(Standing.UnknownVersion);
-        } else {
-            if (r.blobId != blobId) flags |= _flag(Standing.WrongBlob);
-            if (!ProofPaths.allows(uint8(packed >> 8), r.proofPath)) {
-                flags |= _flag(Standing.ProofPathNotAllowed);
-            }
-            if (status == IModelRegistry.VersionStatus.Faulty)
-                flags |= _flag(Standing.VersionFaulty);
-            if (status == IModelRegistry.VersionStatus.Withdrawn) {
-                flags |= _flag(Standing.VersionWithdrawn);
-            }
-        }
+        flags |= _versionFlags(r, blobId, packed);
         if (servedAt < b.firstServedAt || servedAt > b.lastServedAt) {
             flags |= _flag(Standing.OutsideBatchRange);
         }
@@ -425,6 +412,23 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
             }
         }
         if (b.disputeCount != 0) flags |= _flag(Standing.BatchDisputed);
+    }
+
+    /// @dev The flags about the claimed version itself, from the registry's packed context.
+    function _versionFlags(
+        InferenceRecord calldata r,
+        bytes32 blobId,
+        uint256 packed
+    ) private pure returns (uint256 flags) {
+        IModelRegistry.VersionStatus status = IModelRegistry.VersionStatus(uint8(packed));
+        if (status == IModelRegistry.VersionStatus.None) return _flag(Standing.UnknownVersion);
+        if (r.blobId != blobId) flags |= _flag(Standing.WrongBlob);
+        if (!ProofPaths.allows(uint8(packed >> 8), r.proofPath)) {
+            flags |= _flag(Standing.ProofPathNotAllowed);
+        }
+        if (status == IModelRegistry.VersionStatus.Faulty) flags |= _flag(Standing.VersionFaulty);
+        if (status == IModelRegistry.VersionStatus.Withdrawn)
+            flags |= _flag(Standing.VersionWithdrawn);
     }
 
     function _multiproofIncludes(

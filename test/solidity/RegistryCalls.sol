@@ -18,7 +18,8 @@ library RegistryCalls {
         bytes32 reasonHash,
         string memory reasonURI
     ) internal returns (uint32) {
-        return registry.rollback(modelId, fromVersion, toVersion, disposition, reasonHash, reasonURI);
+        return
+            registry.rollback(modelId, fromVersion, toVersion, disposition, reasonHash, reasonURI);
     }
 
     /// @notice The same rollback, for callers that tolerate a revert: returns whether it worked.
