@@ -16,6 +16,7 @@ import { writeFileSync } from "node:fs";
 import { network } from "hardhat";
 import { Wallet, hexlify, keccak256, randomBytes, type Signer } from "ethers";
 
+import { signAttestation } from "../lib/attestation.js";
 import { deploySuite } from "../lib/deploy-local.js";
 import { processProof } from "../lib/merkle.js";
 import { type InferenceRecord, ProofPath, RECORD_FORMAT_V1, leafHash } from "../lib/record.js";
@@ -171,25 +172,7 @@ await networkHelpers.time.increase(10);
 const teeServedAt = (await now()) - 1;
 const unsigned = record(teeServedAt, ProofPath.TEE, ethers.ZeroHash);
 const { chainId } = await ethers.provider.getNetwork();
-const signature = await enclave.signTypedData(
-  { name: "InferenceAnchor", version: "1", chainId, verifyingContract: await anchor.getAddress() },
-  {
-    InferenceAttestation: [
-      { name: "format", type: "uint8" },
-      { name: "requestId", type: "bytes32" },
-      { name: "modelId", type: "bytes32" },
-      { name: "version", type: "uint32" },
-      { name: "blobId", type: "bytes32" },
-      { name: "inputHash", type: "bytes32" },
-      { name: "outputHash", type: "bytes32" },
-      { name: "proofPath", type: "uint8" },
-      { name: "agent", type: "address" },
-      { name: "node", type: "address" },
-      { name: "servedAt", type: "uint48" },
-    ],
-  },
-  unsigned,
-);
+const signature = await signAttestation(enclave, chainId, await anchor.getAddress(), unsigned);
 const teeRecord = { ...unsigned, proofCommitment: keccak256(signature) };
 const tee = syntheticProof(teeRecord, 10);
 await (

@@ -4,10 +4,8 @@
  * and helpers to build, anchor and verify batches of inference records.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import {
   AbiCoder,
-  BaseContract,
   Wallet,
   ZeroAddress,
   ZeroHash,
@@ -17,21 +15,51 @@ import {
 } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { selectorsByRole } from "../../scripts/lib/access.js";
+import { signAttestation } from "../../scripts/lib/attestation.js";
+import { ProofMask, Standing, flagsOf, type StandingName } from "../../scripts/lib/enums.js";
 import {
+  ProofPath,
   RECORD_FIELDS,
   RECORD_FORMAT_V1,
-  RECORD_TYPES,
-  recordValues,
   type InferenceRecord,
 } from "../../scripts/lib/record.js";
-import { INFERENCE_ANCHOR_FUNCTION_ROLES, Role } from "../../scripts/lib/roles.js";
+import { INFERENCE_ANCHOR_FUNCTION_ROLES } from "../../scripts/lib/roles.js";
 import type {
   InferenceAnchor,
   ModelRegistry,
   ZkVerifierTestDouble,
 } from "../../types/ethers-contracts/index.js";
-import { PROMOTION_DELAY, deployRegistry, type RegistryFixture } from "./registry-fixture.js";
+import { anchorTree, type AnchorRange, type Batch } from "./batch.js";
+import {
+  minedAt,
+  registryActions,
+  sendRollback as sendGuardianRollback,
+} from "./registry-actions.js";
+import {
+  asDelayedAdmin,
+  deployRegistry,
+  wiringCalls,
+  type RegistryFixture,
+} from "./registry-fixture.js";
+
+// Shared definitions, under the names these tests use (Path and Mask are ProofPath and ProofMask).
+export {
+  ATTESTATION_TYPES,
+  attestationDomain,
+  attestedFields,
+} from "../../scripts/lib/attestation.js";
+export {
+  AttestationStatus,
+  Disposition,
+  ProofMask as Mask,
+  Standing,
+  VersionStatus,
+  flagsOf,
+  type StandingName,
+} from "../../scripts/lib/enums.js";
+export { ProofPath as Path } from "../../scripts/lib/record.js";
+export { Batch } from "./batch.js";
+export { minedAt } from "./registry-actions.js";
 
 // ------------------------------------------------------------------ constants and enums
 
@@ -47,54 +75,6 @@ export const REASON_HASH = id("dispute report");
 export const REASON_URI = "ipfs://dispute-report";
 export const FILE_REF = id("walrus:batch-file");
 
-/** IInferenceAnchor.Standing: also the bit position of each flag. */
-export const Standing = {
-  Conforming: 0n,
-  NotIncluded: 1n,
-  UnknownFormat: 2n,
-  WrongModel: 3n,
-  UnknownVersion: 4n,
-  WrongBlob: 5n,
-  ProofPathNotAllowed: 6n,
-  OutsideBatchRange: 7n,
-  NotLive: 8n,
-  Unconfirmable: 9n,
-  VersionFaulty: 10n,
-  VersionWithdrawn: 11n,
-  BatchDisputed: 12n,
-} as const;
-export type StandingName = keyof typeof Standing;
-
-/** IInferenceAnchor.AttestationStatus */
-export const AttestationStatus = {
-  Valid: 0n,
-  NotIncluded: 1n,
-  RecordMismatch: 2n,
-  NoAttestationPath: 3n,
-  ProofPathNotAllowed: 4n,
-  CommitmentMismatch: 5n,
-  BadSignature: 6n,
-  UnknownKey: 7n,
-  WrongNode: 8n,
-  KeyNotYetRegistered: 9n,
-  KeyRevoked: 10n,
-  ProofRejected: 11n,
-} as const;
-
-/** IModelRegistry.VersionStatus */
-export const VersionStatus = {
-  None: 0n,
-  Registered: 1n,
-  Proposed: 2n,
-  Active: 3n,
-  Retired: 4n,
-  Faulty: 5n,
-  Withdrawn: 6n,
-} as const;
-
-/** IModelRegistry.Disposition */
-export const Disposition = { None: 0n, Faulty: 1n, Withdrawn: 2n } as const;
-
 /** ZkVerifierTestDouble.Mode */
 export const ZkMode = { Honest: 0n, Reverts: 1n, ReturnsGarbage: 2n } as const;
 
@@ -106,22 +86,6 @@ export const ZkGasMode = {
   ReturnsTrueAndMegabytes: 3n,
   ReturnsNothing: 4n,
 } as const;
-
-/** Proof paths (contracts/libraries/ProofPaths.sol). */
-export const Path = { NONE: 0, TEE: 1, ZKML: 2, OPTIMISTIC: 3 } as const;
-
-/** Proof-mask bits: `1 << path`. */
-export const Mask = {
-  NONE: 1 << Path.NONE,
-  TEE: 1 << Path.TEE,
-  ZKML: 1 << Path.ZKML,
-  OPTIMISTIC: 1 << Path.OPTIMISTIC,
-} as const;
-
-/** The flag word of a set of standings: bit `1 << standing` for each. */
-export function flagsOf(...standings: StandingName[]): bigint {
-  return standings.reduce((acc, s) => acc | (1n << Standing[s]), 0n);
-}
 
 /** The documented primary standing of a flag word: the set flag of lowest bit. */
 export function primaryOf(flags: bigint): bigint {
@@ -146,9 +110,9 @@ export function blobOf(modelId: string, n: number): string {
 
 /** How the fixture registers each version of MODEL_ID (version n at index n - 1). */
 export const VERSION_MASKS = [
-  Mask.NONE | Mask.TEE, // v1: promoted first, the rollback target
-  Mask.NONE | Mask.TEE | Mask.ZKML, // v2: live at the end of the fixture, ZK verifier set
-  Mask.NONE | Mask.OPTIMISTIC, // v3: registered, never proposed
+  ProofMask.NONE | ProofMask.TEE, // v1: promoted first, the rollback target
+  ProofMask.NONE | ProofMask.TEE | ProofMask.ZKML, // v2: live at the end, ZK verifier set
+  ProofMask.NONE | ProofMask.OPTIMISTIC, // v3: registered, never proposed
 ] as const;
 
 // ------------------------------------------------------------------ fixture
@@ -172,65 +136,6 @@ export interface AnchorFixture extends RegistryFixture {
   chainId: bigint;
 }
 
-/** Waits for `tx` and returns the timestamp of the block that holds it. */
-export async function minedAt(
-  tx: ContractTransactionResponse | Promise<ContractTransactionResponse>,
-): Promise<bigint> {
-  const receipt = await (await tx).wait();
-  if (receipt === null) throw new Error("transaction was not mined");
-  return BigInt((await receipt.getBlock()).timestamp);
-}
-
-/**
- * Runs `calls` (calldata for the AccessManager itself) as the delayed ADMIN: schedules them all,
- * waits the admin's execution delay, and executes them.
- */
-export async function asDelayedAdmin(
-  connection: NetworkConnection<"generic">,
-  f: RegistryFixture,
-  calls: string[],
-): Promise<void> {
-  const target = await f.manager.getAddress();
-  for (const data of calls) {
-    await (await f.manager.connect(f.admin).schedule(target, data, 0)).wait();
-  }
-  await connection.networkHelpers.time.increase(PROMOTION_DELAY);
-  for (const data of calls) {
-    await (await f.manager.connect(f.admin).execute(target, data)).wait();
-  }
-}
-
-/** Gives each restricted function of `anchor` its role, through the delayed ADMIN. */
-export async function wireAnchor(
-  connection: NetworkConnection<"generic">,
-  f: RegistryFixture,
-  anchor: InferenceAnchor,
-): Promise<void> {
-  const address = await anchor.getAddress();
-  const calls = [...selectorsByRole(anchor.interface, INFERENCE_ANCHOR_FUNCTION_ROLES)].map(
-    ([role, selectors]) =>
-      f.manager.interface.encodeFunctionData("setTargetFunctionRole", [
-        address,
-        selectors,
-        Role[role],
-      ]),
-  );
-  await asDelayedAdmin(connection, f, calls);
-}
-
-/** Proposes `version`, waits the promotion delay and activates it; returns when it went live. */
-export async function promote(
-  connection: NetworkConnection<"generic">,
-  f: RegistryFixture,
-  modelId: string,
-  version: number,
-): Promise<bigint> {
-  await (await f.registry.connect(f.governor).propose(modelId, version)).wait();
-  const { earliestActivation } = await f.registry.pendingProposal(modelId);
-  await connection.networkHelpers.time.setNextBlockTimestamp(earliestActivation);
-  return minedAt(f.registry.connect(f.stranger).activate(modelId));
-}
-
 /**
  * The registry deployed by deployRegistry, plus: an InferenceAnchor wired per
  * INFERENCE_ANCHOR_FUNCTION_ROLES; MODEL_ID with v1 (NONE|TEE), v2 (NONE|TEE|ZKML with the ZK
@@ -251,7 +156,11 @@ export async function deployAnchor(
     await f.registry.getAddress(),
     MAX_ANCHOR_DELAY,
   ])) as unknown as InferenceAnchor;
-  await wireAnchor(connection, f, anchor);
+  await asDelayedAdmin(
+    connection,
+    f,
+    await wiringCalls(f, anchor, INFERENCE_ANCHOR_FUNCTION_ROLES),
+  );
   const zk = (await ethers.deployContract(
     "ZkVerifierTestDouble",
   )) as unknown as ZkVerifierTestDouble;
@@ -272,7 +181,7 @@ export async function deployAnchor(
           id(`weights:${n}`),
           `ipfs://v${n}`,
           mask,
-          (mask & Mask.ZKML) !== 0 ? zkAddress : ZeroAddress,
+          (mask & ProofMask.ZKML) !== 0 ? zkAddress : ZeroAddress,
         )
     ).wait();
   }
@@ -284,13 +193,14 @@ export async function deployAnchor(
         blobOf(OTHER_MODEL_ID, 1),
         id("weights:other:1"),
         "ipfs://other/v1",
-        Mask.NONE | Mask.TEE,
+        ProofMask.NONE | ProofMask.TEE,
         ZeroAddress,
       )
   ).wait();
-  const v1LiveAt = await promote(connection, f, MODEL_ID, 1);
-  await promote(connection, f, OTHER_MODEL_ID, 1);
-  const v2LiveAt = await promote(connection, f, MODEL_ID, 2);
+  const { promote } = registryActions(connection, f);
+  const v1LiveAt = (await promote(MODEL_ID, 1n)).activated.timestamp;
+  await promote(OTHER_MODEL_ID, 1n);
+  const v2LiveAt = (await promote(MODEL_ID, 2n)).activated.timestamp;
 
   for (const [modelId, operator] of [
     [MODEL_ID, node],
@@ -323,9 +233,9 @@ export async function deployAnchor(
 
 /**
  * Sends the guardian's rollback of `modelId` from its current version to `toVersion`, marking the
- * current one `disposition`. The ONLY place the tests call `rollback`: it passes `fromVersion`
- * when the registry's ABI has it (rollback(modelId, fromVersion, toVersion, ...)) and omits it
- * otherwise. `overrides` (e.g. a gas limit) go last.
+ * current one `disposition`, for this fixture's REASON_HASH and REASON_URI. The ONLY place the
+ * anchor tests call `rollback` (through registry-actions' sendRollback, which copes with either
+ * ABI). `overrides` (e.g. a gas limit) go last.
  */
 export async function sendRollback(
   registry: ModelRegistry,
@@ -335,14 +245,16 @@ export async function sendRollback(
   disposition: bigint,
   overrides: { gasLimit?: bigint | number } = {},
 ): Promise<ContractTransactionResponse> {
-  const fromVersion = await registry.currentVersion(modelId);
-  // Untyped on purpose: the same call works with either ABI.
-  const rollback = (registry.connect(guardian) as BaseContract).getFunction("rollback");
-  const args =
-    rollback.fragment.inputs.length === 6
-      ? [modelId, fromVersion, toVersion, disposition, REASON_HASH, REASON_URI]
-      : [modelId, toVersion, disposition, REASON_HASH, REASON_URI];
-  return (await rollback(...args, overrides)) as ContractTransactionResponse;
+  const reason = { hash: REASON_HASH, uri: REASON_URI };
+  return sendGuardianRollback(
+    registry,
+    guardian,
+    modelId,
+    toVersion,
+    disposition,
+    reason,
+    overrides,
+  );
 }
 
 /** The guardian's rollback (see sendRollback), mined; returns its block's timestamp. */
@@ -403,7 +315,7 @@ export function makeRecord(
     blobId: blobOf(MODEL_ID, 2),
     inputHash: id(`input:${n}`),
     outputHash: id(`output:${n}`),
-    proofPath: Path.NONE,
+    proofPath: ProofPath.NONE,
     proofCommitment: ZeroHash,
     agent: f.agent.address,
     node: f.node.address,
@@ -419,35 +331,10 @@ export function recordFromValues(values: readonly unknown[]): InferenceRecord {
   ) as unknown as InferenceRecord;
 }
 
-/** A Merkle tree of records (the batch file's tree). */
-export class Batch {
-  readonly tree: StandardMerkleTree<(string | number)[]>;
-  constructor(readonly records: InferenceRecord[]) {
-    this.tree = StandardMerkleTree.of(records.map(recordValues), [...RECORD_TYPES]);
-  }
-  get root(): string {
-    return this.tree.root;
-  }
-  /** The proof of the record at `index` (in `records`). */
-  proof(index: number): string[] {
-    return this.tree.getProof(recordValues(this.records[index]));
-  }
-  get firstServedAt(): number {
-    return Math.min(...this.records.map((r) => r.servedAt));
-  }
-  get lastServedAt(): number {
-    return Math.max(...this.records.map((r) => r.servedAt));
-  }
-}
-
-export interface AnchorOptions {
+export interface AnchorOptions extends AnchorRange {
   modelId?: string;
   /** The anchoring node; `node` if omitted. */
   operator?: HardhatEthersSigner;
-  first?: bigint | number;
-  last?: bigint | number;
-  /** The anchoring block's timestamp; the next block's natural one if omitted. */
-  at?: bigint | number;
 }
 
 /** Builds the tree of `records`, anchors it, and returns it with the anchoring time. */
@@ -457,68 +344,18 @@ export async function anchorBatch(
   records: InferenceRecord[],
   options: AnchorOptions = {},
 ): Promise<{ batch: Batch; anchoredAt: bigint }> {
-  const batch = new Batch(records);
-  if (options.at !== undefined) {
-    await connection.networkHelpers.time.setNextBlockTimestamp(options.at);
-  }
-  const anchoredAt = await minedAt(
-    f.anchor
-      .connect(options.operator ?? f.node)
-      .anchor(
-        options.modelId ?? MODEL_ID,
-        batch.root,
-        records.length,
-        options.first ?? batch.firstServedAt,
-        options.last ?? batch.lastServedAt,
-        FILE_REF,
-      ),
+  const batch = await anchorTree(
+    connection,
+    f.anchor.connect(options.operator ?? f.node),
+    options.modelId ?? MODEL_ID,
+    records,
+    FILE_REF,
+    options,
   );
-  return { batch, anchoredAt };
+  return { batch, anchoredAt: batch.anchoredAt };
 }
 
 // ------------------------------------------------------------------ attestations
-
-/** The EIP-712 type an enclave signs: every record field but proofCommitment, in record order. */
-export const ATTESTATION_TYPES = {
-  InferenceAttestation: [
-    { name: "format", type: "uint8" },
-    { name: "requestId", type: "bytes32" },
-    { name: "modelId", type: "bytes32" },
-    { name: "version", type: "uint32" },
-    { name: "blobId", type: "bytes32" },
-    { name: "inputHash", type: "bytes32" },
-    { name: "outputHash", type: "bytes32" },
-    { name: "proofPath", type: "uint8" },
-    { name: "agent", type: "address" },
-    { name: "node", type: "address" },
-    { name: "servedAt", type: "uint48" },
-  ],
-};
-
-/** The EIP-712 domain of an InferenceAnchor deployment. */
-export function attestationDomain(chainId: bigint, verifyingContract: string) {
-  return { name: "InferenceAnchor", version: "1", chainId, verifyingContract };
-}
-
-/** The signed part of a record (every field but proofCommitment). */
-export function attestedFields(r: InferenceRecord): Record<string, unknown> {
-  const { proofCommitment: _ignored, ...rest } = r;
-  return rest;
-}
-
-/** The enclave's signature of `record` for the anchor at `verifyingContract` on `chainId`. */
-export async function signAttestation(
-  signer: Wallet,
-  chainId: bigint,
-  verifyingContract: string,
-  record: InferenceRecord,
-): Promise<string> {
-  return signer.signTypedData(
-    attestationDomain(chainId, verifyingContract),
-    ATTESTATION_TYPES,
-    attestedFields(record),
-  );
-}
 
 /** `record` with the proof path and commitment of a TEE attestation signed by `signer`. */
 export async function teeRecord(
@@ -527,7 +364,7 @@ export async function teeRecord(
   verifyingContract: string,
   record: InferenceRecord,
 ): Promise<{ record: InferenceRecord; signature: string }> {
-  const unsigned = { ...record, proofPath: Path.TEE };
+  const unsigned = { ...record, proofPath: ProofPath.TEE };
   const signature = await signAttestation(signer, chainId, verifyingContract, unsigned);
   return { record: { ...unsigned, proofCommitment: keccak256(signature) }, signature };
 }
@@ -550,5 +387,8 @@ export function zkProofFor(instances: readonly bigint[]): string {
 /** `record` with the proof path ZKML and the commitment of the proof the double accepts. */
 export function zkRecord(record: InferenceRecord): { record: InferenceRecord; proof: string } {
   const proof = zkProofFor(zkInstancesOf(record));
-  return { record: { ...record, proofPath: Path.ZKML, proofCommitment: keccak256(proof) }, proof };
+  return {
+    record: { ...record, proofPath: ProofPath.ZKML, proofCommitment: keccak256(proof) },
+    proof,
+  };
 }

@@ -1,49 +1,25 @@
 /**
- * Shared actions and record helpers of the ModelRegistry mocha tests: enums as TypeScript
- * constants, deterministic version data, "register N versions", "promote a version through the
- * delay", block-time helpers, and conversions of the registry's structs into plain objects so that
+ * Shared actions and record helpers of the ModelRegistry mocha tests (and of the other fixtures):
+ * the registry's enums (re-exported from scripts/lib/enums.ts), deterministic version data,
+ * "register N versions", "promote a version through the delay", block-time helpers, the
+ * guardian's rollback, and conversions of the registry's structs into plain objects so that
  * `deep.equal` compares field by field.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { ZeroAddress, id, type BaseContract, type ContractTransactionResponse } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
+import { EndReason, ProofMask } from "../../scripts/lib/enums.js";
+import type { ModelRegistry } from "../../types/ethers-contracts/index.js";
 import type { RegistryFixture } from "./registry-fixture.js";
 
-/** IModelRegistry.VersionStatus */
-export const VersionStatus = {
-  None: 0n,
-  Registered: 1n,
-  Proposed: 2n,
-  Active: 3n,
-  Retired: 4n,
-  Faulty: 5n,
-  Withdrawn: 6n,
-} as const;
-
-/** IModelRegistry.Disposition */
-export const Disposition = { None: 0n, Faulty: 1n, Withdrawn: 2n } as const;
-
-/** IModelRegistry.EndReason */
-export const EndReason = { Open: 0n, Promotion: 1n, Rollback: 2n, Revoke: 3n, Pause: 4n } as const;
-
-/** IModelRegistry.CancelReason */
-export const CancelReason = {
-  Guardian: 0n,
-  Superseded: 1n,
-  Rollback: 2n,
-  Revoke: 3n,
-  Expired: 4n,
-} as const;
-
-/** Proof-mask bits (contracts/libraries/ProofPaths.sol: bit `1 << path`). */
-export const ProofMask = {
-  NONE: 0x01,
-  TEE: 0x02,
-  ZKML: 0x04,
-  OPTIMISTIC: 0x08,
-  ALL: 0x0f,
-} as const;
+export {
+  CancelReason,
+  Disposition,
+  EndReason,
+  ProofMask,
+  VersionStatus,
+} from "../../scripts/lib/enums.js";
 
 export const MODEL_ID = id("model:alpha");
 export const OTHER_MODEL_ID = id("model:beta");
@@ -80,6 +56,38 @@ export async function mined(
   if (receipt === null) throw new Error("transaction was not mined");
   const block = await receipt.getBlock();
   return { timestamp: BigInt(block.timestamp), blockNumber: BigInt(receipt.blockNumber) };
+}
+
+/** Waits for `tx` and returns the timestamp of the block that holds it. */
+export async function minedAt(
+  tx: ContractTransactionResponse | Promise<ContractTransactionResponse>,
+): Promise<bigint> {
+  return (await mined(tx)).timestamp;
+}
+
+/**
+ * Sends `guardian`'s rollback of `modelId` from its current version to `toVersion`, marking the
+ * current one `disposition`, for `reason`. It passes `fromVersion` when the registry's ABI has it
+ * (rollback(modelId, fromVersion, toVersion, disposition, reasonHash, reasonURI)) and omits it
+ * otherwise. `overrides` (e.g. a gas limit) go last.
+ */
+export async function sendRollback(
+  registry: ModelRegistry,
+  guardian: HardhatEthersSigner,
+  modelId: string,
+  toVersion: number | bigint,
+  disposition: bigint,
+  reason: { hash: string; uri: string },
+  overrides: { gasLimit?: bigint | number } = {},
+): Promise<ContractTransactionResponse> {
+  const fromVersion = await registry.currentVersion(modelId);
+  // Untyped on purpose: the same call works with either ABI.
+  const rollback = (registry.connect(guardian) as BaseContract).getFunction("rollback");
+  const args =
+    rollback.fragment.inputs.length === 6
+      ? [modelId, fromVersion, toVersion, disposition, reason.hash, reason.uri]
+      : [modelId, toVersion, disposition, reason.hash, reason.uri];
+  return (await rollback(...args, overrides)) as ContractTransactionResponse;
 }
 
 /** The names of the events `contract` emitted in `tx`, in order. */

@@ -1,9 +1,14 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { configureRoles, grantAll, wireTarget } from "../../scripts/lib/access.js";
+import { configureRoles, grantAll, selectorsByRole, wireTarget } from "../../scripts/lib/access.js";
 import { MODEL_REGISTRY_FUNCTION_ROLES, Role } from "../../scripts/lib/roles.js";
-import type { AccessManager, ModelRegistry } from "../../types/ethers-contracts/index.js";
+import type {
+  AccessManager,
+  InferenceAnchor,
+  InferenceSettlement,
+  ModelRegistry,
+} from "../../types/ethers-contracts/index.js";
 
 export const PROMOTION_DELAY = 24n * 3600n;
 export const GRACE_PERIOD = 2n * 24n * 3600n;
@@ -49,4 +54,42 @@ export async function deployRegistry(
   await (await manager.renounceRole(Role.ADMIN, deployer.address)).wait();
 
   return { manager, registry, admin, governor, guardian, publisher, otherPublisher, stranger };
+}
+
+/**
+ * Runs `calls` (calldata for the AccessManager itself) as the delayed ADMIN: schedules them all,
+ * waits the admin's execution delay, and executes them.
+ */
+export async function asDelayedAdmin(
+  connection: NetworkConnection<"generic">,
+  f: RegistryFixture,
+  calls: string[],
+): Promise<void> {
+  const target = await f.manager.getAddress();
+  for (const data of calls) {
+    await (await f.manager.connect(f.admin).schedule(target, data, 0)).wait();
+  }
+  await connection.networkHelpers.time.increase(PROMOTION_DELAY);
+  for (const data of calls) {
+    await (await f.manager.connect(f.admin).execute(target, data)).wait();
+  }
+}
+
+/**
+ * The AccessManager calls (for asDelayedAdmin) that give each restricted function of `target` its
+ * role per `functionRoles`.
+ */
+export async function wiringCalls(
+  f: RegistryFixture,
+  target: InferenceAnchor | InferenceSettlement,
+  functionRoles: Record<string, keyof typeof Role>,
+): Promise<string[]> {
+  const address = await target.getAddress();
+  return [...selectorsByRole(target.interface, functionRoles)].map(([role, selectors]) =>
+    f.manager.interface.encodeFunctionData("setTargetFunctionRole", [
+      address,
+      selectors,
+      Role[role],
+    ]),
+  );
 }

@@ -6,7 +6,6 @@
  * prove batches of inference records.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import {
   AbiCoder,
   MaxUint256,
@@ -14,33 +13,44 @@ import {
   ZeroHash,
   id,
   keccak256,
-  type BaseContract,
   type ContractTransactionResponse,
 } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { selectorsByRole } from "../../scripts/lib/access.js";
-import {
-  RECORD_FORMAT_V1,
-  RECORD_TYPES,
-  recordValues,
-  type InferenceRecord,
-} from "../../scripts/lib/record.js";
+import { ProofMask } from "../../scripts/lib/enums.js";
+import { ProofPath, RECORD_FORMAT_V1, type InferenceRecord } from "../../scripts/lib/record.js";
 import {
   INFERENCE_ANCHOR_FUNCTION_ROLES,
   INFERENCE_SETTLEMENT_FUNCTION_ROLES,
-  Role,
 } from "../../scripts/lib/roles.js";
 import type {
   AgentActionLog,
   ERC20TestDouble,
   InferenceAnchor,
   InferenceSettlement,
-  ModelRegistry,
 } from "../../types/ethers-contracts/index.js";
-import { PROMOTION_DELAY, deployRegistry, type RegistryFixture } from "./registry-fixture.js";
+import { anchorTree, type AnchorRange, type Batch } from "./batch.js";
+import { minedAt, registryActions, sendRollback } from "./registry-actions.js";
+import {
+  asDelayedAdmin,
+  deployRegistry,
+  wiringCalls,
+  type RegistryFixture,
+} from "./registry-fixture.js";
 
-// ------------------------------------------------------------------ constants and enums
+// Shared definitions, under the names these tests use (Path is ProofPath).
+export {
+  Disposition,
+  RefundReason,
+  SettlementState,
+  flagsOf,
+  type StandingName,
+} from "../../scripts/lib/enums.js";
+export { ProofPath as Path } from "../../scripts/lib/record.js";
+export { Batch } from "./batch.js";
+export { minedAt } from "./registry-actions.js";
+
+// ------------------------------------------------------------------ constants
 
 export const DAY = 24n * 3600n;
 /** The settlement's hold period in the fixture. */
@@ -62,53 +72,11 @@ export const REASON_HASH = id("settlement incident report");
 export const REASON_URI = "ipfs://settlement-incident-report";
 export const FILE_REF = id("walrus:settlement-batch");
 
-/** IInferenceSettlement.SettlementState */
-export const SettlementState = { None: 0n, Open: 1n, Claimed: 2n, Refunded: 3n } as const;
-
-/** IInferenceSettlement.RefundReason */
-export const RefundReason = { VersionFaulty: 0n, Challenge: 1n } as const;
-
-/** IModelRegistry.Disposition */
-export const Disposition = { None: 0n, Faulty: 1n, Withdrawn: 2n } as const;
-
-/** IInferenceAnchor.Standing: also the bit position of each flag. */
-export const Standing = {
-  Conforming: 0n,
-  NotIncluded: 1n,
-  UnknownFormat: 2n,
-  WrongModel: 3n,
-  UnknownVersion: 4n,
-  WrongBlob: 5n,
-  ProofPathNotAllowed: 6n,
-  OutsideBatchRange: 7n,
-  NotLive: 8n,
-  Unconfirmable: 9n,
-  VersionFaulty: 10n,
-  VersionWithdrawn: 11n,
-  BatchDisputed: 12n,
-} as const;
-export type StandingName = keyof typeof Standing;
-
-/** The flag word of a set of standings: bit `1 << standing` for each. */
-export function flagsOf(...standings: StandingName[]): bigint {
-  return standings.reduce((acc, s) => acc | (1n << Standing[s]), 0n);
-}
-
-/** Proof paths (contracts/libraries/ProofPaths.sol). */
-export const Path = { NONE: 0, TEE: 1, ZKML: 2, OPTIMISTIC: 3 } as const;
-
-/** Proof-mask bits: `1 << path`. */
-export const Mask = {
-  NONE: 1 << Path.NONE,
-  TEE: 1 << Path.TEE,
-  OPTIMISTIC: 1 << Path.OPTIMISTIC,
-} as const;
-
 /** How the fixture registers each version of MODEL_ID (version n at index n - 1). */
 export const VERSION_MASKS = [
-  Mask.NONE | Mask.TEE, // v1: promoted first, the rollback target
-  Mask.NONE | Mask.TEE, // v2: live at the end of the fixture
-  Mask.NONE | Mask.OPTIMISTIC, // v3: registered, never proposed
+  ProofMask.NONE | ProofMask.TEE, // v1: promoted first, the rollback target
+  ProofMask.NONE | ProofMask.TEE, // v2: live at the end of the fixture
+  ProofMask.NONE | ProofMask.OPTIMISTIC, // v3: registered, never proposed
 ] as const;
 
 /** The blob id of test version `n` of `modelId`. */
@@ -143,68 +111,20 @@ export interface SettlementFixture extends RegistryFixture {
   v2LiveAt: bigint;
 }
 
-/** Waits for `tx` and returns the timestamp of the block that holds it. */
-export async function minedAt(
-  tx: ContractTransactionResponse | Promise<ContractTransactionResponse>,
-): Promise<bigint> {
-  const receipt = await (await tx).wait();
-  if (receipt === null) throw new Error("transaction was not mined");
-  return BigInt((await receipt.getBlock()).timestamp);
-}
-
-/**
- * Runs `calls` (calldata for the AccessManager itself) as the delayed ADMIN: schedules them all,
- * waits the admin's execution delay, and executes them.
- */
-export async function asDelayedAdmin(
-  connection: NetworkConnection<"generic">,
-  f: RegistryFixture,
-  calls: string[],
-): Promise<void> {
-  const target = await f.manager.getAddress();
-  for (const data of calls) {
-    await (await f.manager.connect(f.admin).schedule(target, data, 0)).wait();
-  }
-  await connection.networkHelpers.time.increase(PROMOTION_DELAY);
-  for (const data of calls) {
-    await (await f.manager.connect(f.admin).execute(target, data)).wait();
-  }
-}
-
-/** The AccessManager calls that give each restricted function of `target` its role. */
-async function wiringCalls(
-  f: RegistryFixture,
-  target: InferenceAnchor | InferenceSettlement,
-  functionRoles: Record<string, keyof typeof Role>,
-): Promise<string[]> {
-  const address = await target.getAddress();
-  return [...selectorsByRole(target.interface, functionRoles)].map(([role, selectors]) =>
-    f.manager.interface.encodeFunctionData("setTargetFunctionRole", [
-      address,
-      selectors,
-      Role[role],
-    ]),
-  );
-}
-
 /** Proposes `version`, waits the promotion delay and activates it; returns when it went live. */
 export async function promote(
-  f: Pick<SettlementFixture, "connection" | "registry" | "governor" | "stranger">,
+  f: RegistryFixture & Pick<SettlementFixture, "connection">,
   version: number | bigint,
   modelId: string = MODEL_ID,
 ): Promise<bigint> {
-  await (await f.registry.connect(f.governor).propose(modelId, version)).wait();
-  const { earliestActivation } = await f.registry.pendingProposal(modelId);
-  await f.connection.networkHelpers.time.setNextBlockTimestamp(earliestActivation);
-  return minedAt(f.registry.connect(f.stranger).activate(modelId));
+  const { activated } = await registryActions(f.connection, f).promote(modelId, BigInt(version));
+  return activated.timestamp;
 }
 
 /**
  * The guardian rolls `modelId` back from its current version to `toVersion`, marking the current
- * one `disposition`; returns when. The ONLY place these tests call `ModelRegistry.rollback`: it
- * passes `fromVersion` when the registry's ABI has it
- * (rollback(modelId, fromVersion, toVersion, disposition, reasonHash, reasonURI)) and omits it
- * otherwise.
+ * one `disposition`; returns when. The ONLY place these tests call `ModelRegistry.rollback`
+ * (through registry-actions' sendRollback, which copes with either ABI).
  */
 export async function rollbackTo(
   f: Pick<SettlementFixture, "registry" | "guardian">,
@@ -212,14 +132,8 @@ export async function rollbackTo(
   disposition: bigint,
   modelId: string = MODEL_ID,
 ): Promise<bigint> {
-  const fromVersion = await f.registry.currentVersion(modelId);
-  // Untyped on purpose: the same call works with either ABI.
-  const rollback = (f.registry.connect(f.guardian) as BaseContract).getFunction("rollback");
-  const args =
-    rollback.fragment.inputs.length === 6
-      ? [modelId, fromVersion, toVersion, disposition, REASON_HASH, REASON_URI]
-      : [modelId, toVersion, disposition, REASON_HASH, REASON_URI];
-  return minedAt(rollback(...args) as Promise<ContractTransactionResponse>);
+  const reason = { hash: REASON_HASH, uri: REASON_URI };
+  return minedAt(sendRollback(f.registry, f.guardian, modelId, toVersion, disposition, reason));
 }
 
 /** The guardian pauses `modelId`; returns when. */
@@ -329,7 +243,7 @@ export async function deploySettlement(
         blobOf(OTHER_MODEL_ID, 1),
         id("settlement-weights:other:1"),
         "ipfs://settlement/other/v1",
-        Mask.NONE,
+        ProofMask.NONE,
         ZeroAddress,
       )
   ).wait();
@@ -496,7 +410,7 @@ export function recordFor(
     blobId: blobOf(details.modelId, version),
     inputHash: id(`settlement:input:${n}`),
     outputHash: id(`settlement:output:${n}`),
-    proofPath: Path.NONE,
+    proofPath: ProofPath.NONE,
     proofCommitment: ZeroHash,
     agent: details.payer,
     node: details.payee,
@@ -505,32 +419,9 @@ export function recordFor(
   };
 }
 
-/** An anchored batch: its tree, root, and the proof of each record. */
-export class Batch {
-  readonly tree: StandardMerkleTree<(string | number)[]>;
-  constructor(
-    readonly records: InferenceRecord[],
-    readonly anchoredAt: bigint = 0n,
-  ) {
-    this.tree = StandardMerkleTree.of(records.map(recordValues), [...RECORD_TYPES]);
-  }
-  get root(): string {
-    return this.tree.root;
-  }
-  /** The proof of the record at `index` (in `records`). */
-  proof(index: number): string[] {
-    return this.tree.getProof(recordValues(this.records[index]));
-  }
-}
-
-export interface AnchorOptions {
+export interface AnchorOptions extends AnchorRange {
   /** The node that anchors (and served the records); the fixture's `node` if omitted. */
   node?: HardhatEthersSigner;
-  /** The declared range; the records' own min and max if omitted. */
-  first?: bigint | number;
-  last?: bigint | number;
-  /** The anchoring block's timestamp; the next block's natural one if omitted. */
-  at?: bigint | number;
 }
 
 /**
@@ -543,21 +434,6 @@ export async function anchorRecords(
   records: InferenceRecord[],
   options: AnchorOptions = {},
 ): Promise<Batch> {
-  const unanchored = new Batch(records);
-  if (options.at !== undefined) {
-    await f.connection.networkHelpers.time.setNextBlockTimestamp(options.at);
-  }
-  const anchoredAt = await minedAt(
-    f.anchor
-      .connect(options.node ?? f.node)
-      .anchor(
-        MODEL_ID,
-        unanchored.root,
-        records.length,
-        options.first ?? Math.min(...records.map((r) => r.servedAt)),
-        options.last ?? Math.max(...records.map((r) => r.servedAt)),
-        FILE_REF,
-      ),
-  );
-  return new Batch(records, anchoredAt);
+  const anchor = f.anchor.connect(options.node ?? f.node);
+  return anchorTree(f.connection, anchor, MODEL_ID, records, FILE_REF, options);
 }
