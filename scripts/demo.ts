@@ -1,0 +1,62 @@
+/**
+ * npm run demo   (hardhat run scripts/demo.ts: compiles if needed, then runs in-process)
+ *
+ * The rollback trail in one story, on Hardhat's in-process network (no node, no network access):
+ * real Safe v1.5.0 multisigs govern the suite; a model's v2 goes live, serves, is paid for and
+ * acted on; it misbehaves and the guardian Safe rolls it back to v1 as Faulty; a stale node keeps
+ * serving v2, payers refund, an agent logs an action about an output v2 served before the
+ * rollback. Then the one command that proves what happened while v2 was live: the incident
+ * report (scripts/lib/incident.ts, what `npm run incident` prints).
+ *
+ * The story is scripts/demo/scenario.ts (the tests replay it). Deterministic: fixed values and
+ * block times. Batch files go to a temporary directory, removed at the end; nothing is written
+ * into the repository. Exit 0, or 1 with one line on stderr.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+
+import { network } from "hardhat";
+
+import { errorLine } from "./lib/cli.js";
+import { formatIncidentReport, incidentReport } from "./lib/incident.js";
+import { DEMO_MODEL, runScenario } from "./demo/scenario.js";
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+const work = mkdtempSync(join(tmpdir(), "rollback-trail-demo-"));
+try {
+  print("THE ROLLBACK TRAIL: a bad release, its rollback, and the proof of what happened");
+  print("(Hardhat in-process network; every step below is a real transaction)");
+  print("");
+  const connection = await network.create();
+  try {
+    const s = await runScenario(connection, { workDir: work, print });
+    const batchNames = s.batchDirs.map((d) => `batch ${basename(d)}`);
+    print(
+      `9. The one command, here in-process (on a real network: npm run incident -- --model ` +
+        `${DEMO_MODEL} --version 2 --network NAME ${s.batchDirs.map((d) => `--batch ${basename(d)}`).join(" ")}):`,
+    );
+    print("");
+    const report = await incidentReport({
+      provider: connection.ethers.provider as unknown as import("ethers").Provider,
+      registry: s.registry,
+      anchor: s.anchor,
+      settlement: s.settlement,
+      actionLog: s.actionLog,
+      modelId: s.modelId,
+      modelName: DEMO_MODEL,
+      version: 2,
+      batchDirs: s.batchDirs,
+      batchNames,
+    });
+    print(formatIncidentReport(report, { labels: s.labels }));
+  } finally {
+    await connection.close();
+  }
+} catch (e) {
+  process.stderr.write(`demo: ${errorLine(e)}\n`);
+  process.exitCode = 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
