@@ -17,7 +17,8 @@
  * OWNER_KEYS (comma-separated private keys), else the network's accounts that own the Safe.
  * Exit 0 on success, 1 on any error (one line on stderr, no stack trace).
  */
-import { fail, main, oneLine, requireOption, userPath } from "./lib/cli.js";
+import { main, requireOption, userPath } from "./lib/cli.js";
+import { openNetwork } from "./lib/connect.js";
 import { helpText, parseGovArgs, runGov } from "./lib/gov.js";
 
 const NAME = "gov";
@@ -32,16 +33,7 @@ main(NAME, async () => {
   const networkName = requireOption(request.network, "--network", request.usage);
   if (request.out !== undefined) request.out = userPath(request.out, NAME);
 
-  const { network } = await import("hardhat");
-  let connection;
-  try {
-    connection = await network.create(networkName);
-    await connection.provider.request({ method: "eth_chainId" });
-  } catch (e) {
-    fail(
-      `cannot reach network ${networkName}: ${oneLine(e instanceof Error ? e.message : String(e))}`,
-    );
-  }
+  const connection = await openNetwork(networkName);
   try {
     await runGov(request, connection.ethers, {
       print: (line) => process.stdout.write(`${NAME}: ${line}\n`),

@@ -17,7 +17,8 @@
 import { getAddress, isAddress } from "ethers";
 
 import { IGNITION_MODULE } from "./lib/chain.js";
-import { fail, main, oneLine, parseCliArgs, requireOption, userPath } from "./lib/cli.js";
+import { fail, main, parseCliArgs, requireOption, userPath } from "./lib/cli.js";
+import { openNetwork } from "./lib/connect.js";
 import {
   DEFAULT_BLOCK_RANGE,
   type RollbackTrailParameters,
@@ -82,16 +83,7 @@ main(NAME, async () => {
     expectedFrom = args.parameters;
   }
 
-  const { network } = await import("hardhat");
-  let connection;
-  try {
-    connection = await network.create(networkName);
-    await connection.provider.request({ method: "eth_chainId" });
-  } catch (e) {
-    fail(
-      `cannot reach network ${networkName}: ${oneLine(e instanceof Error ? e.message : String(e))}`,
-    );
-  }
+  const connection = await openNetwork(networkName);
   try {
     const provider = connection.ethers.provider;
     const { chainId } = await provider.getNetwork();

@@ -2,9 +2,28 @@
  * Opens a Hardhat network connection by name for the command-line tools, with the suite's
  * contracts resolved from --anchor (or the Ignition deployment of that chain).
  */
+import type { NetworkConnection } from "hardhat/types/network";
+
 import { fail, oneLine } from "./cli.js";
 import { resolveAddress } from "./chain.js";
 import type { InferenceAnchor, ModelRegistry } from "../../types/ethers-contracts/index.js";
+
+/**
+ * Opens `networkName` (a `networks` entry of hardhat.config.ts) and checks that it answers; a
+ * network that does not is one line (`hint` is appended, e.g. how to start a local node).
+ */
+export async function openNetwork(networkName: string, hint = ""): Promise<NetworkConnection> {
+  const { network } = await import("hardhat");
+  try {
+    const connection = await network.create(networkName);
+    await connection.provider.request({ method: "eth_chainId" });
+    return connection;
+  } catch (e) {
+    fail(
+      `cannot reach network ${networkName}: ${oneLine(e instanceof Error ? e.message : String(e))}${hint}`,
+    );
+  }
+}
 
 export interface ToolConnection {
   ethers: import("@nomicfoundation/hardhat-ethers/types").HardhatEthers;
@@ -19,16 +38,7 @@ export async function connectTool(
   networkName: string,
   anchorOverride: string | undefined,
 ): Promise<ToolConnection> {
-  const { network } = await import("hardhat");
-  let connection;
-  try {
-    connection = await network.create(networkName);
-    await connection.provider.request({ method: "eth_chainId" });
-  } catch (e) {
-    fail(
-      `cannot reach network ${networkName}: ${oneLine(e instanceof Error ? e.message : String(e))}`,
-    );
-  }
+  const connection = await openNetwork(networkName);
   const { ethers } = connection;
   const { chainId } = await ethers.provider.getNetwork();
   const anchorAddress = resolveAddress("InferenceAnchor", chainId, anchorOverride, "--anchor");

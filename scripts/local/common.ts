@@ -19,7 +19,8 @@ import type { ParseArgsOptionsConfig } from "node:util";
 
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { fail, oneLine, parseCliArgs } from "../lib/cli.js";
+import { fail, parseCliArgs } from "../lib/cli.js";
+import { openNetwork } from "../lib/connect.js";
 import { PROJECT_ROOT } from "../lib/deployment.js";
 import { LOCAL_CHAIN_IDS } from "../lib/safe.js";
 
@@ -93,17 +94,8 @@ export async function connectLocal(
   networkName: string,
   { anyChain = false }: { anyChain?: boolean } = {},
 ): Promise<{ connection: NetworkConnection; chainId: bigint }> {
-  const { network } = await import("hardhat");
-  let connection: NetworkConnection;
-  try {
-    connection = await network.create(networkName);
-    await connection.provider.request({ method: "eth_chainId" });
-  } catch (e) {
-    const hint = networkName === "localhost" ? " (is `npx hardhat node` running?)" : "";
-    fail(
-      `cannot reach network ${networkName}: ${oneLine(e instanceof Error ? e.message : String(e))}${hint}`,
-    );
-  }
+  const hint = networkName === "localhost" ? " (is `npx hardhat node` running?)" : "";
+  const connection = await openNetwork(networkName, hint);
   const { chainId } = await connection.ethers.provider.getNetwork();
   if (!anyChain && !LOCAL_CHAIN_IDS.includes(chainId)) {
     await connection.close();
