@@ -1,9 +1,9 @@
 /**
  * npx tsx scripts/local/records.ts --network localhost --out FILE [--model NAME|ID]
  *
- * Writes a JSON Lines file of two inference records served by the network's first account (the
- * node that `npm run batch:anchor` anchors from) a few seconds before the latest block, after the
- * rollback of the local flow: one claims the live v1 (it conforms), one still claims the rolled-back
+ * Moves the local chain's clock a minute on, then writes a JSON Lines file of two inference records
+ * served by the network's first account (the node that `npm run batch:anchor` anchors from) a few
+ * seconds before the latest block, so after the rollback of the local flow: one claims the live v1 (it conforms), one still claims the rolled-back
  * v2 (the stale node: NotLive and VersionFaulty). Their request ids are keccak256("ci/v1") and
  * keccak256("ci/stale-v2"). Blob ids are read from the registry. Written atomically.
  */
@@ -38,6 +38,9 @@ main(NAME, async () => {
       resolveAddress("ModelRegistry", chainId, undefined, "--registry"),
     )) as unknown as ModelRegistry;
     const [node, agent] = await ethers.getSigners();
+    // A minute passes first, so that both records are served after the rollback just before.
+    await connection.provider.request({ method: "evm_increaseTime", params: [60] });
+    await connection.provider.request({ method: "evm_mine", params: [] });
     const latest = await ethers.provider.getBlock("latest");
     if (latest === null) fail("the network returned no latest block");
     const record = (
