@@ -39,6 +39,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import type { ERC20TestDouble } from "../../types/ethers-contracts/index.js";
 import { anchorBatch, findEntries, readBatchSummary } from "../lib/anchoring.js";
 import { buildBatch } from "../lib/batch.js";
+import type { SettlementDetails } from "../lib/enums.js";
 import { DEFAULT_PARAMETERS, deploySuite, type Suite } from "../lib/deploy-local.js";
 import { parseGovArgs, runGov } from "../lib/gov.js";
 import { type InferenceRecord, ProofPath, RECORD_FORMAT_V1 } from "../lib/record.js";
@@ -78,20 +79,6 @@ export function blobOfVersion(version: number): string {
 export interface DemoSafe {
   address: string;
   owners: HardhatEthersSigner[];
-}
-
-/** A payment as InferenceSettlement's `Settled` event holds it (what claim/refund take back). */
-export interface SettlementDetails {
-  payer: string;
-  requestId: string;
-  modelId: string;
-  version: bigint;
-  epoch: bigint;
-  payee: string;
-  token: string;
-  amount: bigint;
-  settledAt: bigint;
-  releaseAt: bigint;
 }
 
 export interface DemoPayment {

@@ -106,3 +106,17 @@ export function enumNames<K extends string>(enumeration: { readonly [name in K]:
   });
   return ordered;
 }
+
+/** IInferenceSettlement.SettlementDetails as a plain object (also a valid call argument). */
+export interface SettlementDetails {
+  payer: string;
+  requestId: string;
+  modelId: string;
+  version: bigint;
+  epoch: bigint;
+  payee: string;
+  token: string;
+  amount: bigint;
+  settledAt: bigint;
+  releaseAt: bigint;
+}

@@ -44,6 +44,7 @@
  * - neither: the calldata and the Safe transaction hash at the current nonce are printed, and
  *   nothing is written or sent.
  */
+import { Disposition } from "./enums.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
@@ -225,7 +226,10 @@ function bool(v: OptionValues, flag: string, usage: string): boolean {
 }
 
 /** IModelRegistry.Disposition values accepted on the command line. */
-export const DISPOSITIONS = { faulty: 1n, withdrawn: 2n } as const;
+export const DISPOSITIONS = {
+  faulty: Disposition.Faulty,
+  withdrawn: Disposition.Withdrawn,
+} as const;
 
 function disposition(v: OptionValues, usage: string): bigint {
   const raw = str(v, "disposition", usage);

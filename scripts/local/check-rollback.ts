@@ -14,6 +14,7 @@
 import { getAddress, id } from "ethers";
 
 import { resolveAddress } from "../lib/chain.js";
+import { Disposition, EndReason, VersionStatus } from "../lib/enums.js";
 import { fail, main } from "../lib/cli.js";
 import { parseModelId } from "../lib/gov.js";
 import { Role } from "../lib/roles.js";
@@ -25,10 +26,9 @@ const NAME = "local/check-rollback";
 const USAGE =
   "npx tsx scripts/local/check-rollback.ts --network NAME [--model NAME|ID] [--from V] [--to V] [--reason TEXT]";
 
-/** IModelRegistry enums, by value. */
-const FAULTY_STATUS = 5n; // VersionStatus.Faulty
-const FAULTY_DISPOSITION = 1n; // Disposition.Faulty
-const END_ROLLBACK = 2n; // EndReason.Rollback
+const FAULTY_STATUS = VersionStatus.Faulty;
+const FAULTY_DISPOSITION = Disposition.Faulty;
+const END_ROLLBACK = EndReason.Rollback;
 
 function versionArg(raw: string | boolean | undefined, flag: string, fallback: bigint): bigint {
   if (raw === undefined) return fallback;

@@ -37,6 +37,7 @@ import {
   wiringCalls,
   type RegistryFixture,
 } from "./registry-fixture.js";
+import type { SettlementDetails } from "../../scripts/lib/enums.js";
 
 // Shared definitions, under the names these tests use (Path is ProofPath).
 export {
@@ -44,6 +45,7 @@ export {
   RefundReason,
   SettlementState,
   flagsOf,
+  type SettlementDetails,
   type StandingName,
 } from "../../scripts/lib/enums.js";
 export { ProofPath as Path } from "../../scripts/lib/record.js";
@@ -275,20 +277,6 @@ export async function deploySettlement(
 }
 
 // ------------------------------------------------------------------ settlements
-
-/** IInferenceSettlement.SettlementDetails as a plain object (also a valid call argument). */
-export interface SettlementDetails {
-  payer: string;
-  requestId: string;
-  modelId: string;
-  version: bigint;
-  epoch: bigint;
-  payee: string;
-  token: string;
-  amount: bigint;
-  settledAt: bigint;
-  releaseAt: bigint;
-}
 
 /** The details in struct order: what `withArgs` compares a Settled event's struct with. */
 export function detailsTuple(d: SettlementDetails): unknown[] {
