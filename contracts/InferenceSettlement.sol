@@ -5,7 +5,6 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 
 import {IInferenceAnchor} from "./interfaces/IInferenceAnchor.sol";
@@ -24,18 +23,35 @@ import {VersionBound} from "./VersionBound.sol";
  *   marked before `releaseAt` means refund, after means claim, whoever calls first.
  * - A payer could refund a payment for a version merely Withdrawn (cost, operations): only Faulty
  *   triggers refunds.
+ * - A payee could take the money and serve nothing, or never anchor its record (then there is
+ *   nothing to challenge), or not be an anchor operator at all (then it has no batches): the payer
+ *   {contest}s before release, and a contested payment is only claimed with the payee's own
+ *   anchored, conforming record of the request ({claimWithRecord}); without one the payer takes it
+ *   back after the proof deadline ({refundUnproven}). The windows do not overlap (contest before
+ *   `releaseAt`, proof in `[releaseAt, proofDeadline)`, refund from `proofDeadline`), so neither
+ *   side wins by racing. A payer who contests everything only makes honest payees spend the gas
+ *   of a proof, and pays a transaction for each contest.
  * - A payer could challenge an honest record: the challenge runs `verifyRecord` on-chain; a
  *   conforming record (or one not in an anchored batch) reverts. The record must name this
  *   request, this payer as agent, this model and the payee as the node that served it (so
  *   another node's record cannot cost this payee), and it is only ever checked against the
  *   payee's own batches.
+ * - A payer could close the bound window before the node anchors (the permissionless `activate`
+ *   of a due promotion, or waiting for a routine pause) and challenge the honest record as
+ *   NotLive or Unconfirmable: those two count only when the bound epoch ended because the
+ *   version was taken down (Rollback or Revoke), which the payer cannot cause. After a promotion
+ *   or a pause the payer still got the version it paid for.
  * - A node could serve before it was paid and date the record earlier: pay-before-serve means a
  *   record served before the settlement (`servedAt < settledAt`) does not conform.
  * - Anyone could squat a request id: settlements are keyed by `keccak256(payer, requestId)`.
  * - A token could take a fee or re-enter: the received amount is checked by balance difference,
  *   every state change precedes the transfer, and every entry point is `nonReentrant`.
  * - A token could block the payee's or payer's address: both choose the recipient `to`.
- * - Governance could change the rules of a running settlement: `releaseAt` is fixed at settle time.
+ * - Governance could change the rules of a running settlement: `releaseAt` is fixed at settle
+ *   time, and the proof deadline derives from it.
+ * - A caller could pass details that differ from what was settled: the details are checked
+ *   against the stored hash commitment (including the refund cache below, which is keyed by
+ *   the committed model, epoch and token).
  */
 contract InferenceSettlement is
     IInferenceSettlement,
@@ -48,24 +64,41 @@ contract InferenceSettlement is
     /// @notice The longest hold period governance may set.
     uint32 public constant MAX_HOLD_PERIOD = 90 days;
 
-    /// @dev Record flags that make a challenge succeed: the service did not conform to what the
-    /// payer paid for. VersionFaulty / VersionWithdrawn are left to {refund}: a Faulty marking
-    /// before release refunds anyway, and a Withdrawn version is not a fault. BatchDisputed is
-    /// the guardian's opinion of a batch, not proof about this record.
-    uint256 private constant _CHALLENGE_FLAGS =
+    /// @dev Record flags that make a record non-conforming on their own: the service did not
+    /// conform to what the payer paid for. VersionFaulty / VersionWithdrawn are left to {refund}:
+    /// a Faulty marking before release refunds anyway, and a Withdrawn version is not a fault.
+    /// BatchDisputed is the guardian's opinion of a batch, not proof about this record.
+    uint256 private constant _RECORD_FLAGS =
         (1 << uint8(IInferenceAnchor.Standing.UnknownFormat)) |
             (1 << uint8(IInferenceAnchor.Standing.WrongModel)) |
             (1 << uint8(IInferenceAnchor.Standing.UnknownVersion)) |
             (1 << uint8(IInferenceAnchor.Standing.WrongBlob)) |
             (1 << uint8(IInferenceAnchor.Standing.ProofPathNotAllowed)) |
-            (1 << uint8(IInferenceAnchor.Standing.OutsideBatchRange)) |
-            (1 << uint8(IInferenceAnchor.Standing.NotLive)) |
+            (1 << uint8(IInferenceAnchor.Standing.OutsideBatchRange));
+
+    /// @dev Flags about the window the record claims: they count only when the bound epoch ended
+    /// with the version taken down (see the contract's notes).
+    uint256 private constant _WINDOW_FLAGS =
+        (1 << uint8(IInferenceAnchor.Standing.NotLive)) |
             (1 << uint8(IInferenceAnchor.Standing.Unconfirmable));
 
     uint256 private constant _STATE_MASK = 0xff;
 
-    /// @dev Each counter is one word, `count << 192 | amount`, updated with one SLOAD and one
-    /// SSTORE (two packed struct fields would be written one after the other).
+    /// @dev Counter words: `count << 216 | cache << 168 | amount`. The amount is capped at 168
+    /// bits and the count at 40 (settle reverts beyond), so a refund counter, never above its
+    /// settle counter, cannot overflow and block a refund.
+    uint256 private constant _COUNT_SHIFT = 216;
+    uint256 private constant _CACHE_SHIFT = 168;
+    uint256 private constant _AMOUNT_MASK = (1 << 168) - 1;
+    uint256 private constant _MAX_COUNT = (1 << 40) - 1;
+
+    /**
+     * @dev The counters of one (model, epoch, token), one word each, updated with one SLOAD and
+     * one SSTORE. `refunded` also caches, in its middle 48 bits, the registry's `faultyAt` of the
+     * epoch's version once it is non-zero: `faultyAt` is set once and never changes (a Faulty
+     * version cannot be marked again), and an epoch has one version, so every later refund of the
+     * epoch reads it here instead of calling the registry (about 5,000 gas each).
+     */
     struct PackedVolume {
         uint256 settled;
         uint256 refunded;
@@ -114,59 +147,99 @@ contract InferenceSettlement is
 
         uint48 nowTs = Time.timestamp();
         SettlementDetails memory details = SettlementDetails({
+            modelId: modelId,
+            epoch: epoch,
             payer: msg.sender,
             requestId: requestId,
-            modelId: modelId,
             version: expectedVersion,
-            epoch: epoch,
             payee: payee,
             token: token,
             amount: amount,
             settledAt: nowTs,
             releaseAt: nowTs + _holdPeriod
         });
-        _settlements[settlementId] = _commit(keccak256(abi.encode(details)), SettlementState.Open);
+        _settlements[settlementId] = _commit(_hashMemory(details), SettlementState.Open);
         PackedVolume storage vol = _volumes[modelId][epoch][token];
-        vol.settled = _bumped(vol.settled, amount);
+        (uint256 settled, bool overflow) = _bumped(vol.settled, amount);
+        if (overflow) revert SettlementVolumeOverflow(modelId, epoch, address(token));
+        vol.settled = settled;
 
-        uint256 before = token.balanceOf(address(this));
+        uint256 before = _balanceOfSelf(token);
         token.safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = token.balanceOf(address(this)) - before;
+        uint256 received = _balanceOfSelf(token) - before;
         if (received != amount) revert SettlementTransferMismatch(address(token), amount, received);
-        emit Settled(settlementId, modelId, epoch, details);
+        _emitSettled(settlementId, details);
     }
 
     /// @inheritdoc IInferenceSettlement
     function claim(SettlementDetails calldata details, address to) external nonReentrant {
-        bytes32 id = _open(details);
+        (bytes32 id, SettlementState state) = _active(details);
         if (msg.sender != details.payee) revert SettlementUnauthorized(id, msg.sender);
-        if (to == address(0)) revert SettlementZeroArgument();
-        uint48 releaseAt = details.releaseAt;
-        if (Time.timestamp() < releaseAt) revert SettlementNotReleased(id, releaseAt);
-        (uint48 faultyAt, uint48 pausedSince) = registry.releaseState(
-            details.modelId,
-            details.version
-        );
-        if (faultyAt != 0 && faultyAt < releaseAt) revert SettlementVersionFaulty(id, faultyAt);
-        // Only a pause of the bound version blocks: the payee of an older version is not held up.
-        if (pausedSince != 0 && pausedSince < releaseAt)
-            revert SettlementModelPaused(id, pausedSince);
+        if (state == SettlementState.Contested) {
+            revert SettlementContested(id, proofDeadlineOf(details));
+        }
+        _claim(id, details, to);
+    }
 
-        _settlements[id] = _commit(bytes32(_settlements[id]), SettlementState.Claimed);
-        details.token.safeTransfer(to, details.amount);
-        emit Claimed(id, msg.sender, to, details.amount);
+    /// @inheritdoc IInferenceSettlement
+    function claimWithRecord(
+        SettlementDetails calldata details,
+        bytes32 root,
+        InferenceRecord calldata record,
+        bytes32[] calldata proof,
+        address to
+    ) external nonReentrant {
+        (bytes32 id, SettlementState state) = _active(details);
+        if (msg.sender != details.payee) revert SettlementUnauthorized(id, msg.sender);
+        if (state == SettlementState.Contested) {
+            uint48 deadline = proofDeadlineOf(details);
+            if (Time.timestamp() >= deadline) revert SettlementProofWindowClosed(id, deadline);
+        }
+        (bool conforms, uint256 flags) = _judge(id, details, root, record, proof);
+        if (!conforms) revert SettlementRecordNotConforming(id, flags);
+        _claim(id, details, to);
+    }
+
+    /// @inheritdoc IInferenceSettlement
+    function contest(SettlementDetails calldata details) external nonReentrant {
+        (bytes32 id, SettlementState state) = _active(details);
+        if (msg.sender != details.payer) revert SettlementUnauthorized(id, msg.sender);
+        if (state != SettlementState.Open) revert SettlementNotOpen(id, state);
+        if (Time.timestamp() >= details.releaseAt) {
+            revert SettlementChallengeClosed(id, details.releaseAt);
+        }
+        _settlements[id] = _commit(bytes32(_settlements[id]), SettlementState.Contested);
+        emit Contested(id, msg.sender, proofDeadlineOf(details));
     }
 
     /// @inheritdoc IInferenceSettlement
     function refund(SettlementDetails calldata details, address to) external nonReentrant {
-        bytes32 id = _open(details);
+        (bytes32 id, ) = _active(details);
         if (msg.sender != details.payer) revert SettlementUnauthorized(id, msg.sender);
         if (to == address(0)) revert SettlementZeroArgument();
-        uint48 faultyAt = registry.faultyAt(details.modelId, details.version);
+        PackedVolume storage vol = _volumes[details.modelId][details.epoch][details.token];
+        uint256 refunded = vol.refunded;
+        uint48 faultyAt = uint48(refunded >> _CACHE_SHIFT);
+        if (faultyAt == 0) {
+            faultyAt = registry.faultyAt(details.modelId, details.version);
+            refunded |= uint256(faultyAt) << _CACHE_SHIFT;
+        }
         if (faultyAt == 0 || faultyAt >= details.releaseAt) {
             revert SettlementNotRefundable(id, faultyAt, details.releaseAt);
         }
-        _refund(id, details, to, RefundReason.VersionFaulty, 0);
+        _refund(id, details, to, vol, refunded, RefundReason.VersionFaulty, 0);
+    }
+
+    /// @inheritdoc IInferenceSettlement
+    function refundUnproven(SettlementDetails calldata details, address to) external nonReentrant {
+        (bytes32 id, SettlementState state) = _active(details);
+        if (msg.sender != details.payer) revert SettlementUnauthorized(id, msg.sender);
+        if (to == address(0)) revert SettlementZeroArgument();
+        if (state != SettlementState.Contested) revert SettlementNotContested(id);
+        uint48 deadline = proofDeadlineOf(details);
+        if (Time.timestamp() < deadline) revert SettlementProofWindowOpen(id, deadline);
+        PackedVolume storage vol = _volumes[details.modelId][details.epoch][details.token];
+        _refund(id, details, to, vol, vol.refunded, RefundReason.Unproven, 0);
     }
 
     /// @inheritdoc IInferenceSettlement
@@ -177,30 +250,16 @@ contract InferenceSettlement is
         bytes32[] calldata proof,
         address to
     ) external nonReentrant {
-        bytes32 id = _open(details);
+        (bytes32 id, ) = _active(details);
         if (msg.sender != details.payer) revert SettlementUnauthorized(id, msg.sender);
         if (to == address(0)) revert SettlementZeroArgument();
-        if (Time.timestamp() >= details.releaseAt)
+        if (Time.timestamp() >= details.releaseAt) {
             revert SettlementChallengeClosed(id, details.releaseAt);
-        if (
-            record.requestId != details.requestId ||
-            record.agent != details.payer ||
-            record.modelId != details.modelId ||
-            record.node != details.payee
-        ) revert SettlementRecordMismatch(id);
-        (bool included, uint256 flags, ) = anchor.verifyRecord(
-            details.modelId,
-            root,
-            record,
-            proof
-        );
-        if (!included) revert SettlementRecordNotIncluded(id, root);
-        bool conforms =
-            flags & _CHALLENGE_FLAGS == 0 &&
-                record.version == details.version &&
-                record.servedAt >= details.settledAt;
+        }
+        (bool conforms, uint256 flags) = _judge(id, details, root, record, proof);
         if (conforms) revert SettlementRecordConforms(id, flags);
-        _refund(id, details, to, RefundReason.Challenge, flags);
+        PackedVolume storage vol = _volumes[details.modelId][details.epoch][details.token];
+        _refund(id, details, to, vol, vol.refunded, RefundReason.Challenge, flags);
     }
 
     /// @inheritdoc IInferenceSettlement
@@ -211,8 +270,19 @@ contract InferenceSettlement is
     }
 
     /// @inheritdoc IInferenceSettlement
-    function settlementIdOf(address payer, bytes32 requestId) public pure returns (bytes32) {
-        return keccak256(abi.encode(payer, requestId));
+    function settlementIdOf(address payer, bytes32 requestId) public pure returns (bytes32 id) {
+        // keccak256(abi.encode(payer, requestId)), hashed in the scratch space.
+        assembly ("memory-safe") {
+            mstore(0x00, and(payer, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(0x20, requestId)
+            id := keccak256(0x00, 0x40)
+        }
+    }
+
+    /// @inheritdoc IInferenceSettlement
+    function proofDeadlineOf(SettlementDetails calldata details) public pure returns (uint48) {
+        // releaseAt >= settledAt for every committed settlement; other input reverts on overflow.
+        return details.releaseAt + (details.releaseAt - details.settledAt);
     }
 
     /// @inheritdoc IInferenceSettlement
@@ -229,6 +299,7 @@ contract InferenceSettlement is
         PackedVolume storage p = _volumes[modelId][epoch][token];
         (v.settledCount, v.settledAmount) = _unpack(p.settled);
         (v.refundedCount, v.refundedAmount) = _unpack(p.refunded);
+        v.faultyAtCached = uint48(p.refunded >> _CACHE_SHIFT);
     }
 
     /// @inheritdoc IInferenceSettlement
@@ -236,29 +307,98 @@ contract InferenceSettlement is
         return _holdPeriod;
     }
 
+    /// @dev The payee's claim (the caller checked it is the payee and the contest rules allow it): release reached, no fault
+    /// counted from before release, the bound version not paused since before release.
+    function _claim(bytes32 id, SettlementDetails calldata details, address to) private {
+        if (to == address(0)) revert SettlementZeroArgument();
+        uint48 releaseAt = details.releaseAt;
+        if (Time.timestamp() < releaseAt) revert SettlementNotReleased(id, releaseAt);
+        (uint48 faultyAt, uint48 pausedSince) = registry.releaseState(
+            details.modelId,
+            details.version
+        );
+        if (faultyAt != 0 && faultyAt < releaseAt) revert SettlementVersionFaulty(id, faultyAt);
+        // Only a pause of the bound version blocks: the payee of an older version is not held up.
+        if (pausedSince != 0 && pausedSince < releaseAt) {
+            revert SettlementModelPaused(id, pausedSince);
+        }
+        _settlements[id] = _commit(bytes32(_settlements[id]), SettlementState.Claimed);
+        details.token.safeTransfer(to, details.amount);
+        emit Claimed(id, msg.sender, to, details.amount);
+    }
+
+    /// @dev `refunded` is the bucket's refund word as the caller read it (with the fault cache).
     function _refund(
         bytes32 id,
         SettlementDetails calldata details,
         address to,
+        PackedVolume storage vol,
+        uint256 refunded,
         RefundReason reason,
         uint256 flags
     ) private {
         _settlements[id] = _commit(bytes32(_settlements[id]), SettlementState.Refunded);
-        PackedVolume storage vol = _volumes[details.modelId][details.epoch][details.token];
-        vol.refunded = _bumped(vol.refunded, details.amount);
+        // Cannot overflow: the bucket's refunds are a subset of its settlements, whose count and
+        // total settle keeps within the counter widths.
+        (vol.refunded, ) = _bumped(refunded, details.amount);
         details.token.safeTransfer(to, details.amount);
         emit Refunded(id, details.payer, to, details.amount, reason, flags);
     }
 
-    /// @dev The id of an Open settlement matching `details`, or a revert that says why not.
-    function _open(SettlementDetails calldata details) private view returns (bytes32 id) {
+    /**
+     * @dev Whether the payee's anchored `record` of this settlement's request conforms to what
+     * was paid for, with the record's flags. Reverts unless the record names this request, payer,
+     * model and payee, and is included in one of the payee's batches. Non-conforming: a record
+     * flag of {_RECORD_FLAGS}; another version than the bound one; served before the payment;
+     * NotLive / Unconfirmable when the bound epoch ended by Rollback or Revoke.
+     */
+    function _judge(
+        bytes32 id,
+        SettlementDetails calldata details,
+        bytes32 root,
+        InferenceRecord calldata record,
+        bytes32[] calldata proof
+    ) private view returns (bool conforms, uint256 flags) {
+        if (
+            record.requestId != details.requestId ||
+            record.agent != details.payer ||
+            record.modelId != details.modelId ||
+            record.node != details.payee
+        ) revert SettlementRecordMismatch(id);
+        bool included;
+        (included, flags, ) = anchor.verifyRecord(details.modelId, root, record, proof);
+        if (!included) revert SettlementRecordNotIncluded(id, root);
+        if (
+            flags & _RECORD_FLAGS != 0 ||
+            record.version != details.version ||
+            record.servedAt < details.settledAt
+        ) return (false, flags);
+        if (flags & _WINDOW_FLAGS != 0) {
+            IModelRegistry.EndReason ended = registry
+                .getEpoch(details.modelId, details.epoch)
+                .endReason;
+            if (
+                ended == IModelRegistry.EndReason.Rollback ||
+                ended == IModelRegistry.EndReason.Revoke
+            ) return (false, flags);
+        }
+        return (true, flags);
+    }
+
+    /// @dev The id and state of a settlement matching `details` that is Open or Contested, or a
+    /// revert that says why not.
+    function _active(
+        SettlementDetails calldata details
+    ) private view returns (bytes32 id, SettlementState state) {
         id = settlementIdOf(details.payer, details.requestId);
         uint256 stored = _settlements[id];
         if (stored == 0 || stored >> 8 != uint256(_hashCalldata(details)) >> 8) {
             revert SettlementUnknown(id);
         }
-        SettlementState state = SettlementState(stored & _STATE_MASK);
-        if (state != SettlementState.Open) revert SettlementNotOpen(id, state);
+        state = SettlementState(stored & _STATE_MASK);
+        if (state != SettlementState.Open && state != SettlementState.Contested) {
+            revert SettlementNotOpen(id, state);
+        }
     }
 
     /// @dev keccak256(abi.encode(details)) straight from calldata: every field is static, so the
@@ -272,14 +412,57 @@ contract InferenceSettlement is
         }
     }
 
-    /// @dev `packed` with one more payment of `amount` (reverts if the total leaves uint192).
-    function _bumped(uint256 packed, uint256 amount) private pure returns (uint256) {
-        (uint64 count, uint192 total) = _unpack(packed);
-        return (uint256(count + 1) << 192) | SafeCast.toUint192(uint256(total) + amount);
+    /// @dev Emits {Settled} straight from the struct's memory: the event's data is the struct's
+    /// words after `modelId` and `epoch` (its topics), in the same order and equally cleaned.
+    function _emitSettled(bytes32 id, SettlementDetails memory d) private {
+        bytes32 topic0 = Settled.selector;
+        assembly ("memory-safe") {
+            log4(add(d, 0x40), 0x100, topic0, id, mload(d), mload(add(d, 0x20)))
+        }
     }
 
-    function _unpack(uint256 packed) private pure returns (uint64 count, uint192 amount) {
-        return (uint64(packed >> 192), uint192(packed));
+    /// @dev `token.balanceOf(address(this))` in the scratch space (no memory allocated: this runs
+    /// twice on every settle). A call that fails or returns less than a word, as from an address
+    /// without code, reverts with {SettlementTokenUnreadable}.
+    function _balanceOfSelf(IERC20 token) private view returns (uint256 held) {
+        bool ok;
+        assembly ("memory-safe") {
+            mstore(0x00, 0x70a08231) // balanceOf(address)
+            mstore(0x20, address())
+            // Arguments are evaluated right to left: the call runs before returndatasize is read.
+            ok := and(gt(returndatasize(), 0x1f), staticcall(gas(), token, 0x1c, 0x24, 0x00, 0x20))
+            held := mload(0x00)
+        }
+        if (!ok) revert SettlementTokenUnreadable(address(token));
+    }
+
+    /// @dev keccak256(abi.encode(details)) of a memory struct: its ten static fields are stored
+    /// cleaned, one word each, so the struct's memory is its ABI encoding (no copy needed).
+    function _hashMemory(SettlementDetails memory details) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            h := keccak256(details, 0x140)
+        }
+    }
+
+    /// @dev `packed` with one more payment of `amount`, the cache bits kept; `overflow` when the
+    /// count or the total would leave its width.
+    function _bumped(
+        uint256 packed,
+        uint256 amount
+    ) private pure returns (uint256 next, bool overflow) {
+        uint256 count = (packed >> _COUNT_SHIFT) + 1;
+        uint256 total = packed & _AMOUNT_MASK;
+        overflow = count > _MAX_COUNT || amount > _AMOUNT_MASK - total;
+        unchecked {
+            next =
+                (count << _COUNT_SHIFT) |
+                (packed & ~_AMOUNT_MASK & ((1 << _COUNT_SHIFT) - 1)) |
+                (total + amount);
+        }
+    }
+
+    function _unpack(uint256 packed) private pure returns (uint40 count, uint168 amount) {
+        return (uint40(packed >> _COUNT_SHIFT), uint168(packed));
     }
 
     /// @dev The commitment (248 bits of the details hash) with `state` in the low byte.

@@ -30,9 +30,29 @@ abstract contract VersionBound is IVersionBound {
      * live: there is no version to bind to.
      */
     function _live(bytes32 modelId) internal view returns (uint32 version, uint32 epoch) {
-        bool paused;
-        (version, epoch, paused) = registry.live(modelId);
-        if (paused) revert VersionBoundModelPaused(modelId);
+        // registry.live(modelId), called without allocating memory (this is on every settle's
+        // path); the registry is trusted code, its answer is three ABI words.
+        IModelRegistry r = registry;
+        bytes4 selector = IModelRegistry.live.selector;
+        bool ok;
+        uint256 paused;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), modelId)
+            ok := staticcall(gas(), r, ptr, 0x24, ptr, 0x60)
+            if iszero(ok) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            if lt(returndatasize(), 0x60) {
+                revert(0, 0)
+            }
+            version := and(mload(ptr), 0xffffffff)
+            epoch := and(mload(add(ptr, 0x20)), 0xffffffff)
+            paused := mload(add(ptr, 0x40))
+        }
+        if (paused != 0) revert VersionBoundModelPaused(modelId);
         if (epoch == 0) revert VersionBoundNothingLive(modelId);
     }
 

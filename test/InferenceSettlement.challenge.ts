@@ -22,6 +22,7 @@ import {
   pauseModel,
   recordFor,
   resumeModel,
+  revokeVersion,
   rollbackTo,
   settle,
   settlementIdOf,
@@ -159,14 +160,29 @@ describe("InferenceSettlement: challenge", function () {
       await expectChallengeRefund(f, batch, flagsOf("OutsideBatchRange"));
     });
 
-    it("refunds the payer for a record whose version window closed before anchoring (Unconfirmable)", async function () {
+    it("refunds the payer for a record whose bound window a rollback closed before anchoring (Unconfirmable)", async function () {
       const f = await load();
       const record = servedAfter(f, 10n);
       await time.increase(60);
-      await pauseModel(f); // closes v2's epoch 2
-      await resumeModel(f); // v2 again, in epoch 3
+      await rollbackTo(f, 1, Disposition.Withdrawn); // ends epoch 2 by Rollback
       const batch = await anchorRecords(f, [record]);
-      await expectChallengeRefund(f, batch, flagsOf("Unconfirmable"));
+      await expectChallengeRefund(f, batch, flagsOf("Unconfirmable", "VersionWithdrawn"));
+    });
+
+    it("refunds the payer for a stale node's record of the paid version served after its rollback (NotLive)", async function () {
+      const f = await load();
+      const rolledBackAt = await rollbackTo(f, 1, Disposition.Withdrawn);
+      const batch = await anchorLater(f, [recordFor(f.s.details, rolledBackAt + 10n)]);
+      await expectChallengeRefund(f, batch, flagsOf("NotLive", "VersionWithdrawn"));
+    });
+
+    it("refunds the payer for an Unconfirmable record when the version was revoked", async function () {
+      const f = await load();
+      const record = servedAfter(f, 10n);
+      await time.increase(60);
+      await revokeVersion(f, 2, Disposition.Withdrawn); // ends epoch 2 by Revoke
+      const batch = await anchorRecords(f, [record]);
+      await expectChallengeRefund(f, batch, flagsOf("Unconfirmable", "VersionWithdrawn"));
     });
 
     it("refunds the payer for a conforming record of another version than it paid for, with the record's flags", async function () {
@@ -211,6 +227,50 @@ describe("InferenceSettlement: challenge", function () {
         1n,
         AMOUNT,
       ]);
+    });
+  });
+
+  describe("cannot be won by closing the window before the node anchors", function () {
+    it("does not count Unconfirmable when a routine pause closed the bound window: the payer got the version it paid for", async function () {
+      const f = await load();
+      const record = servedAfter(f, 10n);
+      await time.increase(60);
+      await pauseModel(f); // closes v2's epoch 2 by Pause
+      await resumeModel(f); // v2 again, in epoch 3
+      const batch = await anchorRecords(f, [record]);
+      await expect(challenge(f, batch))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementRecordConforms")
+        .withArgs(f.s.id, flagsOf("Unconfirmable"));
+    });
+
+    it("does not let a payer front-run the node's anchor with the permissionless activate of a due promotion", async function () {
+      const f = await deploySettlement(connection);
+      // v3 proposed and due: anyone may activate it.
+      await (await f.registry.connect(f.governor).propose(MODEL_ID, 3)).wait();
+      const { earliestActivation } = await f.registry.pendingProposal(MODEL_ID);
+      await time.increaseTo(earliestActivation);
+      const s = await settle(f, { version: 2 });
+      const honest = recordFor(s.details, s.details.settledAt + 1n); // served before the promotion
+      await time.increase(5);
+      await (await f.registry.connect(f.payer).activate(MODEL_ID)).wait(); // the payer's front-run
+      // The node serves what it was paid for (v2) once more after the promotion, then anchors.
+      const late = recordFor(s.details, s.details.settledAt + 30n);
+      await time.increase(60);
+      const batch = await anchorRecords(f, [honest, late]);
+      const challengeWith = (i: number) =>
+        f.settlement
+          .connect(f.payer)
+          .challenge(s.details, batch.root, batch.records[i], batch.proof(i), f.payer.address);
+      await expect(challengeWith(0))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementRecordConforms")
+        .withArgs(s.id, flagsOf("Unconfirmable"));
+      await expect(challengeWith(1))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementRecordConforms")
+        .withArgs(s.id, flagsOf("NotLive"));
+      await time.increaseTo(s.details.releaseAt);
+      await expect(f.settlement.connect(f.payee).claim(s.details, f.payee.address))
+        .to.emit(f.settlement, "Claimed")
+        .withArgs(s.id, f.payee.address, f.payee.address, AMOUNT);
     });
   });
 

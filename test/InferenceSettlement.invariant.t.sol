@@ -161,10 +161,10 @@ contract InferenceSettlementInvariantTest is RegistryTestBase {
                     IInferenceSettlement.SettlementDetails memory d = gs[i].details;
                     if (d.epoch != epoch || address(d.token) != address(token)) continue;
                     want.settledCount += 1;
-                    want.settledAmount += uint192(d.amount);
+                    want.settledAmount += uint168(d.amount);
                     if (gs[i].state == IInferenceSettlement.SettlementState.Refunded) {
                         want.refundedCount += 1;
-                        want.refundedAmount += uint192(d.amount);
+                        want.refundedAmount += uint168(d.amount);
                     }
                 }
                 IInferenceSettlement.Volume memory got = settlement.volume(model, epoch, token);

@@ -13,7 +13,7 @@ import {
   SettlementState,
   UNKNOWN_MODEL_ID,
   deploySettlement,
-  detailsTuple,
+  settledArgs,
   minedAt,
   nextRequestId,
   pauseModel,
@@ -132,7 +132,7 @@ describe("InferenceSettlement", function () {
       };
       await expect(tx)
         .to.emit(f.settlement, "Settled")
-        .withArgs(expectedId, MODEL_ID, 2n, detailsTuple(details));
+        .withArgs(...settledArgs(expectedId, details));
       expect(await f.settlement.stateOf(expectedId)).to.equal(SettlementState.Open);
     });
 
@@ -264,19 +264,28 @@ describe("InferenceSettlement", function () {
       expect(await f.settlement.stateOf(squat.id)).to.equal(SettlementState.Open);
     });
 
-    it("reverts with SafeCastOverflowedUintDowncast for an amount above the volume's uint192", async function () {
+    it("reverts with SettlementVolumeOverflow when the epoch's total would leave 168 bits, and accepts up to it", async function () {
       const f = await load();
-      const amount = 2n ** 192n;
-      await (await f.token.mint(f.payer.address, amount)).wait();
-      await expect(settleTx(f, { amount }))
-        .to.be.revertedWithCustomError(f.settlement, "SafeCastOverflowedUintDowncast")
-        .withArgs(192n, amount);
+      const max = 2n ** 168n - 1n;
+      await (await f.token.mint(f.payer.address, max)).wait();
+      const token = await f.token.getAddress();
+      await expect(settleTx(f, { amount: 2n ** 168n }))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementVolumeOverflow")
+        .withArgs(MODEL_ID, 2n, token);
+      await (await settleTx(f, { amount: max - AMOUNT })).wait();
+      await (await settleTx(f, { amount: AMOUNT })).wait(); // exactly 2^168 - 1 in all
+      await expect(settleTx(f, { amount: 1n }))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementVolumeOverflow")
+        .withArgs(MODEL_ID, 2n, token);
+      expect((await volumeOf(f, 2n, token)).settledAmount).to.equal(max);
     });
 
     it("reverts for a token address without code", async function () {
       const f = await load();
       const noCode = { getAddress: async () => f.stranger.address };
-      await expect(settleTx(f, { token: noCode })).to.revert(ethers);
+      await expect(settleTx(f, { token: noCode }))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementTokenUnreadable")
+        .withArgs(f.stranger.address);
       expect(await ethers.provider.getCode(f.stranger.address)).to.equal("0x");
     });
 
@@ -603,6 +612,69 @@ describe("InferenceSettlement", function () {
           .to.be.revertedWithCustomError(f.settlement, "SettlementUnknown")
           .withArgs(settlementIdOf(tampered.payer, tampered.requestId));
       }
+    });
+  });
+
+  describe("the fault cache", function () {
+    it("caches the version's faultyAt on the epoch's first refund; the next refunds of the epoch read it and refund alike", async function () {
+      const f = await load();
+      const token = await f.token.getAddress();
+      const first = await settle(f);
+      const second = await settle(f, { payer: f.otherPayer });
+      const faultyAt = await rollbackTo(f, 1, Disposition.Faulty);
+      expect((await f.settlement.volume(MODEL_ID, 2, token)).faultyAtCached).to.equal(0n);
+      await (await f.settlement.connect(f.payer).refund(first.details, f.payer.address)).wait();
+      expect((await f.settlement.volume(MODEL_ID, 2, token)).faultyAtCached).to.equal(faultyAt);
+      await expect(f.settlement.connect(f.otherPayer).refund(second.details, f.otherPayer.address))
+        .to.emit(f.settlement, "Refunded")
+        .withArgs(
+          second.id,
+          f.otherPayer.address,
+          f.otherPayer.address,
+          AMOUNT,
+          RefundReason.VersionFaulty,
+          0n,
+        );
+      expect(await volumeOf(f, 2n, token)).to.deep.equal({
+        settledCount: 2n,
+        settledAmount: 2n * AMOUNT,
+        refundedCount: 2n,
+        refundedAmount: 2n * AMOUNT,
+      });
+    });
+
+    it("caches nothing on a refused refund, so a Withdrawn version escalated to Faulty later refunds", async function () {
+      const f = await load();
+      const token = await f.token.getAddress();
+      const { id, details } = await settle(f);
+      await rollbackTo(f, 1, Disposition.Withdrawn);
+      await expect(f.settlement.connect(f.payer).refund(details, f.payer.address))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementNotRefundable")
+        .withArgs(id, 0n, details.releaseAt);
+      expect((await f.settlement.volume(MODEL_ID, 2, token)).faultyAtCached).to.equal(0n);
+      const faultyAt = await revokeVersion(f, 2, Disposition.Faulty);
+      await (await f.settlement.connect(f.payer).refund(details, f.payer.address)).wait();
+      expect((await f.settlement.volume(MODEL_ID, 2, token)).faultyAtCached).to.equal(faultyAt);
+    });
+
+    it("is per (model, epoch, token): a settlement of the same version in another token reads the registry", async function () {
+      const f = await load();
+      const other = await ethers.deployContract("ERC20TestDouble");
+      await (await other.mint(f.payer.address, AMOUNT)).wait();
+      await (await other.connect(f.payer).approve(await f.settlement.getAddress(), AMOUNT)).wait();
+      const inToken = await settle(f);
+      const inOther = await settle(f, { token: other });
+      const faultyAt = await rollbackTo(f, 1, Disposition.Faulty);
+      await (await f.settlement.connect(f.payer).refund(inToken.details, f.payer.address)).wait();
+      expect(
+        (await f.settlement.volume(MODEL_ID, 2, await other.getAddress())).faultyAtCached,
+      ).to.equal(0n);
+      await expect(
+        f.settlement.connect(f.payer).refund(inOther.details, f.payer.address),
+      ).to.changeTokenBalances(ethers, other, [f.payer], [AMOUNT]);
+      expect(
+        (await f.settlement.volume(MODEL_ID, 2, await other.getAddress())).faultyAtCached,
+      ).to.equal(faultyAt);
     });
   });
 

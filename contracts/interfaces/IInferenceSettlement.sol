@@ -11,34 +11,45 @@ import {InferenceRecord} from "../libraries/InferenceRecordLib.sol";
  * (the payer) escrows a payment for one inference request; the node (the payee) claims it after
  * the hold period; the payer is refunded if the bound version is marked Faulty before the
  * release time, or if the payer proves, before release, that the anchored record of the request
- * does not conform.
+ * does not conform, or if the payer contested the payment and the payee did not prove its
+ * service with a conforming anchored record by the proof deadline.
  *
  * Storage: one slot per settlement, holding a hash commitment of its {SettlementDetails} and its
  * state. The details are in the {Settled} event and are passed back in calldata to claim, refund
  * or challenge.
  */
 interface IInferenceSettlement {
-    /// @notice The lifecycle of a settlement. Nothing is ever deleted.
+    /**
+     * @notice The lifecycle of a settlement. Nothing is ever deleted. Open -> Claimed | Refunded;
+     * Open -> Contested (the payer asks for proof of service) -> Claimed (with a conforming record)
+     * | Refunded.
+     */
     enum SettlementState {
         None,
         Open,
         Claimed,
-        Refunded
+        Refunded,
+        Contested
     }
 
     /// @notice Why a payment went back to the payer.
     enum RefundReason {
         VersionFaulty,
-        Challenge
+        Challenge,
+        Unproven
     }
 
-    /// @notice What a settlement commits to. `settlementId = keccak256(abi.encode(payer, requestId))`.
+    /**
+     * @notice What a settlement commits to. `settlementId = keccak256(abi.encode(payer, requestId))`.
+     * The order is the {Settled} event's: where (model, epoch), who asked (payer, request), what
+     * was paid for (version, payee, token, amount), when (settled, released).
+     */
     struct SettlementDetails {
+        bytes32 modelId;
+        uint32 epoch;
         address payer;
         bytes32 requestId;
-        bytes32 modelId;
         uint32 version;
-        uint32 epoch;
         address payee;
         IERC20 token;
         uint256 amount;
@@ -48,19 +59,35 @@ interface IInferenceSettlement {
 
     /// @notice Totals of one (model, epoch, token), readable on-chain without an indexer.
     struct Volume {
-        uint64 settledCount;
-        uint192 settledAmount;
-        uint64 refundedCount;
-        uint192 refundedAmount;
+        uint40 settledCount;
+        uint168 settledAmount;
+        uint40 refundedCount;
+        uint168 refundedAmount;
+        /// The bound version's `faultyAt` as cached by the bucket's first refund (0 until then).
+        uint48 faultyAtCached;
     }
 
-    /// @notice A payment was escrowed under `version` / `epoch`.
+    /**
+     * @notice A payment was escrowed under `version` / `epoch`. The fields are the settlement's
+     * {SettlementDetails} (`modelId` and `epoch` as topics, so one log filter finds every payment
+     * bound to an epoch); they are not repeated in the data, which saves gas on every settle.
+     */
     event Settled(
         bytes32 indexed settlementId,
         bytes32 indexed modelId,
         uint32 indexed epoch,
-        SettlementDetails details
+        address payer,
+        bytes32 requestId,
+        uint32 version,
+        address payee,
+        IERC20 token,
+        uint256 amount,
+        uint48 settledAt,
+        uint48 releaseAt
     );
+    /// @notice The payer asked for proof of service: the payee must claim with its anchored,
+    /// conforming record before `proofDeadline`, or the payer takes the payment back.
+    event Contested(bytes32 indexed settlementId, address indexed payer, uint48 proofDeadline);
     /// @notice The payee claimed the payment, to `to`.
     event Claimed(bytes32 indexed settlementId, address indexed payee, address to, uint256 amount);
     /// @notice The payer was refunded, to `to`. `flags` are the record's flags for a challenge.
@@ -81,6 +108,8 @@ interface IInferenceSettlement {
     error SettlementExists(bytes32 settlementId);
     /// @notice The token delivered less (or more) than `amount`: fee-on-transfer tokens are refused.
     error SettlementTransferMismatch(address token, uint256 expected, uint256 received);
+    /// @notice `token.balanceOf` failed or returned no balance (for example: not a contract).
+    error SettlementTokenUnreadable(address token);
     /// @notice No settlement matches these details.
     error SettlementUnknown(bytes32 settlementId);
     /// @notice The settlement was claimed or refunded already.
@@ -103,6 +132,20 @@ interface IInferenceSettlement {
     error SettlementRecordNotIncluded(bytes32 settlementId, bytes32 root);
     /// @notice The record conforms: nothing to challenge.
     error SettlementRecordConforms(bytes32 settlementId, uint256 flags);
+    /// @notice The settlement is contested: the payee claims with a record ({claimWithRecord}).
+    error SettlementContested(bytes32 settlementId, uint48 proofDeadline);
+    /// @notice Only a contested settlement can be refunded for lack of proof.
+    error SettlementNotContested(bytes32 settlementId);
+    /// @notice The proof deadline of a contested settlement has passed: the payer is refunded.
+    error SettlementProofWindowClosed(bytes32 settlementId, uint48 proofDeadline);
+    /// @notice The payee may still prove its service until the proof deadline.
+    error SettlementProofWindowOpen(bytes32 settlementId, uint48 proofDeadline);
+    /// @notice The record does not conform to what was paid for (`flags`: the record's flags;
+    /// 0 when only its version or serving time is wrong).
+    error SettlementRecordNotConforming(bytes32 settlementId, uint256 flags);
+    /// @notice The (model, epoch, token) counters would leave their width (2^40 payments or a
+    /// total of 2^168 base units): only a token with an absurd supply gets there.
+    error SettlementVolumeOverflow(bytes32 modelId, uint32 epoch, address token);
     /// @notice A hold period above the maximum.
     error SettlementInvalidHoldPeriod(uint32 value, uint32 max);
 
@@ -125,10 +168,41 @@ interface IInferenceSettlement {
     /**
      * @notice The payee takes the payment, to `to`, once `releaseAt` has passed, unless the bound
      * version's fault counts from before `releaseAt` (see IModelRegistry.faultyAt), or the bound
-     * version is paused since before `releaseAt` (the guardian is investigating it).
+     * version is paused since before `releaseAt` (the guardian is investigating it), or the payer
+     * contested it (then {claimWithRecord}).
      * @dev Emits {Claimed}.
      */
     function claim(SettlementDetails calldata details, address to) external;
+
+    /**
+     * @notice {claim} with the payee's anchored record of the request, which must conform (the
+     * rules of {challenge}, in reverse). The only way to claim a contested settlement, and only
+     * before its proof deadline.
+     * @dev Emits {Claimed}.
+     */
+    function claimWithRecord(
+        SettlementDetails calldata details,
+        bytes32 root,
+        InferenceRecord calldata record,
+        bytes32[] calldata proof,
+        address to
+    ) external;
+
+    /**
+     * @notice Before `releaseAt`, the payer asks for proof of service: from then on the payee can
+     * only claim with its anchored, conforming record of the request ({claimWithRecord}), from
+     * `releaseAt` until the proof deadline, `releaseAt + (releaseAt - settledAt)` (one more hold
+     * period). Refunds for a Faulty version and challenges stay possible.
+     * @dev Emits {Contested}.
+     */
+    function contest(SettlementDetails calldata details) external;
+
+    /**
+     * @notice The payer takes back, to `to`, a contested payment the payee did not prove by the
+     * proof deadline.
+     * @dev Emits {Refunded} with reason Unproven.
+     */
+    function refundUnproven(SettlementDetails calldata details, address to) external;
 
     /**
      * @notice The payer takes the payment back, to `to`, if the bound version's fault counts from
@@ -140,10 +214,10 @@ interface IInferenceSettlement {
 
     /**
      * @notice Before `releaseAt`, the payer proves with the payee's anchored record of its request
-     * that the service did not conform (not the paid version, served before payment, not live
-     * then, unconfirmable, wrong blob, disallowed proof path, outside its batch's range, unknown
-     * version or format) and takes the payment back, to `to`. Attestations are not judged here:
-     * see IInferenceAnchor.verifyAttestation.
+     * that the service did not conform (not the paid version, served before payment, wrong blob,
+     * disallowed proof path, outside its batch's range, unknown version or format; not live then
+     * or unconfirmable, when the bound epoch ended by Rollback or Revoke) and takes the payment
+     * back, to `to`. Attestations are not judged here: see IInferenceAnchor.verifyAttestation.
      * @dev Emits {Refunded}.
      */
     function challenge(
@@ -163,6 +237,10 @@ interface IInferenceSettlement {
 
     /// @notice The id of `payer`'s settlement of `requestId`.
     function settlementIdOf(address payer, bytes32 requestId) external pure returns (bytes32);
+
+    /// @notice Until when the payee of a contested settlement can prove its service:
+    /// `releaseAt + (releaseAt - settledAt)`.
+    function proofDeadlineOf(SettlementDetails calldata details) external pure returns (uint48);
 
     /// @notice The state of a settlement.
     function stateOf(bytes32 settlementId) external view returns (SettlementState);

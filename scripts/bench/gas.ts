@@ -18,6 +18,7 @@ import { Wallet, hexlify, keccak256, randomBytes, type Signer } from "ethers";
 
 import { signAttestation } from "../lib/attestation.js";
 import { deploySuite } from "../lib/deploy-local.js";
+import { type SettledEventArgs, detailsFromSettled } from "../lib/enums.js";
 import { processProof } from "../lib/merkle.js";
 import { type InferenceRecord, ProofPath, RECORD_FORMAT_V1, leafHash } from "../lib/record.js";
 
@@ -221,7 +222,10 @@ async function settleGas(version: number): Promise<{ gas: number; details: unkno
     .find((l) => l?.name === "Settled");
   if (!log) throw new Error("no Settled event");
   // A plain object: ethers' Result is read-only, and the contract call below re-encodes it.
-  return { gas: Number(receipt.gasUsed), details: log.args.details.toObject() };
+  return {
+    gas: Number(receipt.gasUsed),
+    details: detailsFromSettled(log.args as unknown as SettledEventArgs),
+  };
 }
 
 const firstOfEpoch = await settleGas(1);

@@ -39,7 +39,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import type { ERC20TestDouble } from "../../types/ethers-contracts/index.js";
 import { anchorBatch, findEntries, readBatchSummary } from "../lib/anchoring.js";
 import { buildBatch } from "../lib/batch.js";
-import type { SettlementDetails } from "../lib/enums.js";
+import { type SettledEventArgs, type SettlementDetails, detailsFromSettled } from "../lib/enums.js";
 import { DEFAULT_PARAMETERS, deploySuite, type Suite } from "../lib/deploy-local.js";
 import { parseGovArgs, runGov } from "../lib/gov.js";
 import { type InferenceRecord, ProofPath, RECORD_FORMAT_V1 } from "../lib/record.js";
@@ -304,22 +304,10 @@ export async function runScenario(
     for (const log of receipt.logs) {
       const parsed = settlement.interface.parseLog(log);
       if (parsed?.name !== "Settled") continue;
-      const d = parsed.args.details;
       payments[label] = {
         label,
         settlementId: parsed.args.settlementId as string,
-        details: {
-          payer: d.payer,
-          requestId: d.requestId,
-          modelId: d.modelId,
-          version: d.version,
-          epoch: d.epoch,
-          payee: d.payee,
-          token: d.token,
-          amount: d.amount,
-          settledAt: d.settledAt,
-          releaseAt: d.releaseAt,
-        },
+        details: detailsFromSettled(parsed.args as unknown as SettledEventArgs),
       };
     }
   };

@@ -80,10 +80,16 @@ export const AttestationStatus = {
 export type AttestationStatusName = keyof typeof AttestationStatus;
 
 /** IInferenceSettlement.SettlementState (contracts/interfaces/IInferenceSettlement.sol). */
-export const SettlementState = { None: 0n, Open: 1n, Claimed: 2n, Refunded: 3n } as const;
+export const SettlementState = {
+  None: 0n,
+  Open: 1n,
+  Claimed: 2n,
+  Refunded: 3n,
+  Contested: 4n,
+} as const;
 
 /** IInferenceSettlement.RefundReason (contracts/interfaces/IInferenceSettlement.sol). */
-export const RefundReason = { VersionFaulty: 0n, Challenge: 1n } as const;
+export const RefundReason = { VersionFaulty: 0n, Challenge: 1n, Unproven: 2n } as const;
 
 /**
  * Proof-mask bits (contracts/libraries/ProofPaths.sol: a version's `proofMask` has bit
@@ -109,6 +115,20 @@ export function enumNames<K extends string>(enumeration: { readonly [name in K]:
 
 /** IInferenceSettlement.SettlementDetails as a plain object (also a valid call argument). */
 export interface SettlementDetails {
+  modelId: string;
+  epoch: bigint;
+  payer: string;
+  requestId: string;
+  version: bigint;
+  payee: string;
+  token: string;
+  amount: bigint;
+  settledAt: bigint;
+  releaseAt: bigint;
+}
+
+/** The named fields of a `Settled` event (ethers' parsed log args), as far as they are read. */
+export interface SettledEventArgs {
   payer: string;
   requestId: string;
   modelId: string;
@@ -119,4 +139,24 @@ export interface SettlementDetails {
   amount: bigint;
   settledAt: bigint;
   releaseAt: bigint;
+}
+
+/**
+ * The settlement's details from its `Settled` event: the event carries every field (model and
+ * epoch as topics), so this is what claim / refund / challenge take back, and what the contract's
+ * commitment is the hash of.
+ */
+export function detailsFromSettled(args: SettledEventArgs): SettlementDetails {
+  return {
+    payer: args.payer,
+    requestId: args.requestId,
+    modelId: args.modelId,
+    version: args.version,
+    epoch: args.epoch,
+    payee: args.payee,
+    token: args.token,
+    amount: args.amount,
+    settledAt: args.settledAt,
+    releaseAt: args.releaseAt,
+  };
 }

@@ -57,6 +57,7 @@ import { readBatchSummary, parseProofEntry } from "./anchoring.js";
 import { describeRevert, epochHint, resolveAddress, type EpochHistory } from "./chain.js";
 import { CliError, describeFsError, fail, oneLine, parseCliArgs, requireOption } from "./cli.js";
 import { DEFAULT_BLOCK_RANGE } from "./deployment.js";
+import { type SettledEventArgs, detailsFromSettled } from "./enums.js";
 import { parseModelId, type ModelRef } from "./gov.js";
 import { readSafeState } from "./safe.js";
 import { STANDINGS, decodeFlags, flagOf, standingAt } from "./standing.js";
@@ -78,11 +79,16 @@ export const DISPOSITION_NAMES = ["None", "Faulty", "Withdrawn"] as const;
 /** IModelRegistry.EndReason */
 export const END_REASONS = ["Open", "Promotion", "Rollback", "Revoke", "Pause"] as const;
 /** IInferenceSettlement.SettlementState */
-export const SETTLEMENT_STATES = ["None", "Open", "Claimed", "Refunded"] as const;
+export const SETTLEMENT_STATES = ["None", "Open", "Claimed", "Refunded", "Contested"] as const;
 /** IInferenceSettlement.RefundReason */
-export const REFUND_REASONS = ["VersionFaulty", "Challenge"] as const;
+export const REFUND_REASONS = ["VersionFaulty", "Challenge", "Unproven"] as const;
 /** Proof paths by bit of the proof mask (contracts/libraries/ProofPaths.sol). */
 export const PROOF_PATHS = ["none", "TEE", "ZKML", "optimistic"] as const;
+
+/** Whether a payment in `state` is still to be claimed or refunded. */
+function isOpenState(state: string): boolean {
+  return state === "Open" || state === "Contested";
+}
 
 function nameOf(names: readonly string[], value: bigint | number): string {
   return names[Number(value)] ?? `unknown (${value})`;
@@ -193,14 +199,16 @@ export interface ReportPayment {
   releaseAt: number;
   block: number;
   txHash: string;
-  /** Its state now: Open, Claimed or Refunded. */
+  /** Its state now: Open, Contested, Claimed or Refunded. */
   state: string;
   /**
-   * For an open payment: "refundable" (the version's fault counts from before its release),
-   * "paused" (a pause of the version that began before its release holds the claim), "claimable"
-   * (released, no fault before release) or "held" (not released yet); else null.
+   * For an open (or contested) payment: "refundable" (the version's fault counts from before its
+   * release), "paused" (a pause of the version that began before its release holds the claim),
+   * "unproven" (contested, the proof deadline passed: the payer takes it back), "contested" (the
+   * payee must claim with a conforming record by the proof deadline), "claimable" (released, no
+   * fault before release) or "held" (not released yet); else null.
    */
-  openStatus: "refundable" | "paused" | "claimable" | "held" | null;
+  openStatus: "refundable" | "paused" | "unproven" | "contested" | "claimable" | "held" | null;
   claim: ReportClaim | null;
   refund: ReportRefund | null;
 }
@@ -700,7 +708,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
   for (const log of settledLogs) {
     const parsed = settlement.interface.parseLog(log);
     if (parsed === null) continue;
-    const d = parsed.args.details;
+    const d = detailsFromSettled(parsed.args as unknown as SettledEventArgs);
     if (num(d.version) !== version) continue; // an epoch is one version's; defensive
     payments.push({
       settlementId: parsed.args.settlementId as string,
@@ -728,19 +736,26 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
   const pausedSince = num(pausedSinceRaw);
   payments.forEach((p, i) => {
     p.state = nameOf(SETTLEMENT_STATES, states[i]);
-    if (p.state === "Open") {
+    if (isOpenState(p.state)) {
+      const contested = p.state === "Contested";
+      // IInferenceSettlement.proofDeadlineOf: one more hold period after release.
+      const proofDeadline = p.releaseAt + (p.releaseAt - p.settledAt);
       p.openStatus =
         faultyAt !== 0 && faultyAt < p.releaseAt
           ? "refundable"
           : pausedSince !== 0 && pausedSince < p.releaseAt
             ? "paused"
-            : readAt.time >= p.releaseAt
-              ? "claimable"
-              : "held";
+            : contested && readAt.time >= proofDeadline
+              ? "unproven"
+              : contested
+                ? "contested"
+                : readAt.time >= p.releaseAt
+                  ? "claimable"
+                  : "held";
     }
   });
   const byId = new Map(payments.map((p) => [p.settlementId, p]));
-  const closedIds = payments.filter((p) => p.state !== "Open").map((p) => p.settlementId);
+  const closedIds = payments.filter((p) => !isOpenState(p.state)).map((p) => p.settlementId);
   const refunds: ReportRefund[] = [];
   const claims: ReportClaim[] = [];
   if (closedIds.length > 0) {
@@ -817,7 +832,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     const mine = payments.filter((p) => p.token === token);
     const sum = (list: ReportPayment[]) => list.reduce((s, p) => s + BigInt(p.amount), 0n);
     const claimed = mine.filter((p) => p.state === "Claimed");
-    const open = mine.filter((p) => p.state === "Open");
+    const open = mine.filter((p) => isOpenState(p.state));
     totals.push({
       token,
       ...meta,
@@ -1363,7 +1378,7 @@ export function summarizeIncident(report: IncidentReport): string {
         ".",
     );
   }
-  const open = report.payments.filter((p) => p.state === "Open");
+  const open = report.payments.filter((p) => isOpenState(p.state));
   const refundable = open.filter((p) => p.openStatus === "refundable");
   parts.push(
     `${plural(report.payments.length, "payment")} bound to ${v} (${amountsText(report, report.payments)}): ` +
@@ -1479,8 +1494,8 @@ export function formatIncidentReport(report: IncidentReport, options: FormatOpti
         ? `Claimed ${formatTime(p.claim.at)}${p.claim.afterClose ? ", after the close (released before the fault)" : ""}`
         : p.state === "Refunded" && p.refund !== null
           ? `Refunded ${formatTime(p.refund.at)} (${p.refund.reason}${p.refund.reason === "Challenge" ? `: ${p.refund.flagNames.join(" + ")}` : ""})`
-          : p.state === "Open"
-            ? `Open, ${p.openStatus}`
+          : isOpenState(p.state)
+            ? `${p.state}, ${p.openStatus}`
             : p.state;
     line(
       `  ${short(p.settlementId)}: ${w.who(p.payer)} paid ${w.who(p.payee)} ${w.amount(p.token, p.amount)} ` +

@@ -17,7 +17,7 @@ import {
 } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { ProofMask } from "../../scripts/lib/enums.js";
+import { ProofMask, type SettledEventArgs, detailsFromSettled } from "../../scripts/lib/enums.js";
 import { ProofPath, RECORD_FORMAT_V1, type InferenceRecord } from "../../scripts/lib/record.js";
 import {
   INFERENCE_ANCHOR_FUNCTION_ROLES,
@@ -278,14 +278,15 @@ export async function deploySettlement(
 
 // ------------------------------------------------------------------ settlements
 
-/** The details in struct order: what `withArgs` compares a Settled event's struct with. */
-export function detailsTuple(d: SettlementDetails): unknown[] {
+/** A Settled event's arguments in order (the details' order), for `withArgs`. */
+export function settledArgs(id: string, d: SettlementDetails): unknown[] {
   return [
+    id,
+    d.modelId,
+    d.epoch,
     d.payer,
     d.requestId,
-    d.modelId,
     d.version,
-    d.epoch,
     d.payee,
     d.token,
     d.amount,
@@ -354,21 +355,9 @@ export async function settle(
   for (const log of receipt.logs) {
     const parsed = f.settlement.interface.parseLog(log);
     if (parsed?.name !== "Settled") continue;
-    const d = parsed.args.details;
     return {
       id: parsed.args.settlementId as string,
-      details: {
-        payer: d.payer,
-        requestId: d.requestId,
-        modelId: d.modelId,
-        version: d.version,
-        epoch: d.epoch,
-        payee: d.payee,
-        token: d.token,
-        amount: d.amount,
-        settledAt: d.settledAt,
-        releaseAt: d.releaseAt,
-      },
+      details: detailsFromSettled(parsed.args as unknown as SettledEventArgs),
     };
   }
   throw new Error("no Settled event");
