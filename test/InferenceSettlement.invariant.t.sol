@@ -60,7 +60,7 @@ contract InferenceSettlementInvariantTest is RegistryTestBase {
         handler.init();
 
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](9);
+        bytes4[] memory selectors = new bytes4[](11);
         selectors[0] = SettlementHandler.settle.selector;
         selectors[1] = SettlementHandler.claim.selector;
         selectors[2] = SettlementHandler.refund.selector;
@@ -70,10 +70,27 @@ contract InferenceSettlementInvariantTest is RegistryTestBase {
         selectors[6] = SettlementHandler.promote.selector;
         selectors[7] = SettlementHandler.donate.selector;
         selectors[8] = SettlementHandler.setHoldPeriod.selector;
+        selectors[9] = SettlementHandler.contest.selector;
+        selectors[10] = SettlementHandler.refundUnproven.selector;
         targetSelector(address(handler), selectors);
     }
 
     // ================================================================ (0) the oracle
+
+    /// @dev The handler's actions reach the contract: a handler whose calls all revert (reverts
+    /// are tolerated in the invariant runs) would make every invariant hold vacuously.
+    function test_handlerActionsSucceed() public {
+        for (uint256 seed = 0; seed < 8; ++seed) handler.settle(seed);
+        for (uint256 seed = 0; seed < 16; ++seed) handler.contest(seed);
+        for (uint256 seed = 0; seed < 16; ++seed) handler.refundUnproven(seed);
+        for (uint256 seed = 0; seed < 16; ++seed) handler.claim(seed);
+        for (uint256 seed = 0; seed < 16; ++seed) handler.refund(seed);
+        assertEq(handler.violation(), "", "handler oracle");
+        assertTrue(handler.successes("settle") >= 8, "settle succeeds");
+        assertTrue(handler.successes("contest") > 0, "contest succeeds");
+        assertTrue(handler.successes("refundUnproven") > 0, "refundUnproven succeeds");
+        assertTrue(handler.successes("claim") > 0, "claim succeeds");
+    }
 
     /// @dev Every settle, claim, refund and hold-period change succeeded exactly when nothing
     /// forbade it, reverted only for a reason that applied, and forged details never passed.
@@ -99,10 +116,9 @@ contract InferenceSettlementInvariantTest is RegistryTestBase {
 
             uint256 open;
             for (uint256 i = 0; i < gs.length; ++i) {
-                if (
-                    address(gs[i].details.token) == address(token) &&
-                    gs[i].state == IInferenceSettlement.SettlementState.Open
-                ) open += gs[i].details.amount;
+                if (address(gs[i].details.token) == address(token) && _isOpen(gs[i])) {
+                    open += gs[i].details.amount;
+                }
             }
             assertEq(open, escrowed, "open settlements add up to the escrow");
 
@@ -125,11 +141,7 @@ contract InferenceSettlementInvariantTest is RegistryTestBase {
             SettlementHandler.Ghost memory g = gs[i];
             IInferenceSettlement.SettlementDetails memory d = g.details;
             assertLe(g.closings, 1, "claimed or refunded at most once");
-            assertEq(
-                g.state == IInferenceSettlement.SettlementState.Open,
-                g.closings == 0,
-                "open iff never closed"
-            );
+            assertEq(_isOpen(g), g.closings == 0, "open (or contested) iff never closed");
             assertEq(uint256(settlement.stateOf(g.id)), uint256(g.state), "stateOf vs ghost");
             assertEq(settlement.settlementIdOf(d.payer, d.requestId), g.id, "settlement id");
 
@@ -168,6 +180,11 @@ contract InferenceSettlementInvariantTest is RegistryTestBase {
                     }
                 }
                 IInferenceSettlement.Volume memory got = settlement.volume(model, epoch, token);
+                // The fault cache is empty or the registry's faultyAt of the epoch's version.
+                if (got.faultyAtCached != 0) {
+                    uint32 version = registry.getEpoch(model, epoch).version;
+                    assertEq(got.faultyAtCached, registry.faultyAt(model, version), "fault cache");
+                }
                 assertEq(got.settledCount, want.settledCount, "settled count");
                 assertEq(got.settledAmount, want.settledAmount, "settled amount");
                 assertEq(got.refundedCount, want.refundedCount, "refunded count");
@@ -201,6 +218,14 @@ contract InferenceSettlementInvariantTest is RegistryTestBase {
         for (uint256 i = 0; i < gs.length; ++i) {
             SettlementHandler.Ghost memory g = gs[i];
             if (g.state != IInferenceSettlement.SettlementState.Refunded) continue;
+            if (g.unproven) {
+                // Refunded for want of proof: contested before release, refunded at or after
+                // the proof deadline.
+                assertTrue(g.contested, "refunded unproven without a contest");
+                uint48 deadline = g.details.releaseAt + (g.details.releaseAt - g.details.settledAt);
+                assertLe(deadline, g.closedAt, "refunded unproven before the proof deadline");
+                continue;
+            }
             uint48 faultyAt = registry.faultyAt(g.details.modelId, g.details.version);
             assertTrue(faultyAt != 0, "refunded version is Faulty");
             assertLt(faultyAt, g.details.releaseAt, "fault counts from before release");
@@ -220,6 +245,8 @@ contract InferenceSettlementInvariantTest is RegistryTestBase {
         for (uint256 i = 0; i < gs.length; ++i) {
             SettlementHandler.Ghost memory g = gs[i];
             if (g.state != IInferenceSettlement.SettlementState.Claimed) continue;
+            // The handler never proves service, so a contested settlement is never claimed.
+            assertTrue(!g.contested, "claimed a contested settlement without a record");
             uint48 releaseAt = g.details.releaseAt;
             assertLe(releaseAt, g.closedAt, "claimed at or after release");
             uint48 faultyAt = registry.faultyAt(g.details.modelId, g.details.version);
@@ -235,5 +262,11 @@ contract InferenceSettlementInvariantTest is RegistryTestBase {
                 "claimed during a pause of its version that began before release"
             );
         }
+    }
+
+    function _isOpen(SettlementHandler.Ghost memory g) private pure returns (bool) {
+        return
+            g.state == IInferenceSettlement.SettlementState.Open ||
+            g.state == IInferenceSettlement.SettlementState.Contested;
     }
 }

@@ -52,6 +52,8 @@ contract SettlementHandler is CheatsBase {
         uint48 faultyAtClose; // registry.faultyAt of the bound version when it was closed
         uint48 pausedSinceAtClose; // registry.pausedSince when it was closed
         uint32 currentAtClose; // registry.currentVersion (the paused one while paused) then
+        bool contested; // the payer contested it (it may be closed since)
+        bool unproven; // refunded by refundUnproven
     }
 
     struct SettleArgs {
@@ -241,6 +243,76 @@ contract SettlementHandler is CheatsBase {
             }
         } catch (bytes memory err) {
             _checkRevert("refund", err, reasons);
+        }
+    }
+
+    /// @notice The payer (usually) contests a settlement (usually an open one not released yet).
+    function contest(uint256 seed) external {
+        uint256 r = _rand(seed);
+        uint256 idx = _pickGhost(r, _isPending);
+        if (idx == type(uint256).max) return;
+        Ghost storage g = _ghosts[idx];
+        address caller = _valid(r >> 16) ? g.details.payer : _wrongCaller(r >> 20, g.details.payee);
+        bytes4[] memory reasons = new bytes4[](3);
+        uint256 n;
+        // Closed, or contested already: not Open.
+        if (g.state != IInferenceSettlement.SettlementState.Open) {
+            reasons[n++] = IInferenceSettlement.SettlementNotOpen.selector;
+        }
+        if (caller != g.details.payer) {
+            reasons[n++] = IInferenceSettlement.SettlementUnauthorized.selector;
+        }
+        if (block.timestamp >= g.details.releaseAt) {
+            reasons[n++] = IInferenceSettlement.SettlementChallengeClosed.selector;
+        }
+        _shrink(reasons, n);
+        _attempt("contest");
+        vm.prank(caller);
+        try settlement.contest(g.details) {
+            if (reasons.length != 0) _violate("contest: succeeded though it had to revert", "");
+            g.state = IInferenceSettlement.SettlementState.Contested;
+            g.contested = true;
+            _succeeded("contest");
+        } catch (bytes memory err) {
+            _checkRevert("contest", err, reasons);
+        }
+    }
+
+    /// @notice The payer (usually) takes back a contested settlement (usually), half the time
+    /// after the clock moved to (or one second before) its proof deadline. Nobody proves
+    /// service here: the anchored-record paths are covered by the mocha tests.
+    function refundUnproven(uint256 seed) external {
+        uint256 r = _rand(seed);
+        uint256 idx = _pickGhost(r, _isContested);
+        if (idx == type(uint256).max) return;
+        Ghost storage g = _ghosts[idx];
+        uint48 deadline = g.details.releaseAt + (g.details.releaseAt - g.details.settledAt);
+        if (block.timestamp < deadline && (r >> 32) % 2 == 0) {
+            vm.warp((r >> 36) % 4 == 0 ? deadline - 1 : deadline);
+        }
+        address caller = _valid(r >> 16) ? g.details.payer : _wrongCaller(r >> 20, g.details.payee);
+        address to = (r >> 24) % 16 == 0 ? address(0) : recipient((r >> 28) % RECIPIENTS);
+        bytes4[] memory reasons = new bytes4[](5);
+        uint256 n;
+        if (!_isOpen(g)) reasons[n++] = IInferenceSettlement.SettlementNotOpen.selector;
+        if (caller != g.details.payer) {
+            reasons[n++] = IInferenceSettlement.SettlementUnauthorized.selector;
+        }
+        if (to == address(0)) reasons[n++] = IInferenceSettlement.SettlementZeroArgument.selector;
+        if (g.state == IInferenceSettlement.SettlementState.Open) {
+            reasons[n++] = IInferenceSettlement.SettlementNotContested.selector;
+        }
+        if (block.timestamp < deadline) {
+            reasons[n++] = IInferenceSettlement.SettlementProofWindowOpen.selector;
+        }
+        _shrink(reasons, n);
+        _attempt("refundUnproven");
+        vm.prank(caller);
+        try settlement.refundUnproven(g.details, to) {
+            g.unproven = true;
+            _closed(idx, IInferenceSettlement.SettlementState.Refunded, "refundUnproven", reasons);
+        } catch (bytes memory err) {
+            _checkRevert("refundUnproven", err, reasons);
         }
     }
 
@@ -507,11 +579,10 @@ contract SettlementHandler is CheatsBase {
                 entry.topics[2] != MODEL ||
                 entry.topics[3] != bytes32(uint256(g.details.epoch))
             ) _violate("settle: Settled topics", entry.data);
-            IInferenceSettlement.SettlementDetails memory emitted = abi.decode(
-                entry.data,
-                (IInferenceSettlement.SettlementDetails)
-            );
-            if (keccak256(abi.encode(emitted)) != keccak256(abi.encode(g.details))) {
+            // The data is the details after their first two words (model and epoch: topics).
+            if (entry.data.length != 0x100) _violate("settle: Settled data length", entry.data);
+            bytes memory rebuilt = bytes.concat(entry.topics[2], entry.topics[3], entry.data);
+            if (keccak256(rebuilt) != keccak256(abi.encode(g.details))) {
                 _violate("settle: emitted details differ from the rebuilt ones", entry.data);
             }
         }
@@ -525,14 +596,15 @@ contract SettlementHandler is CheatsBase {
         address caller,
         address to
     ) private view returns (bytes4[] memory rs) {
-        rs = new bytes4[](6);
+        rs = new bytes4[](7);
         uint256 n;
         uint48 releaseAt = g.details.releaseAt;
-        if (g.state != IInferenceSettlement.SettlementState.Open) {
-            rs[n++] = IInferenceSettlement.SettlementNotOpen.selector;
-        }
+        if (!_isOpen(g)) rs[n++] = IInferenceSettlement.SettlementNotOpen.selector;
         if (caller != g.details.payee) {
             rs[n++] = IInferenceSettlement.SettlementUnauthorized.selector;
+        }
+        if (g.state == IInferenceSettlement.SettlementState.Contested) {
+            rs[n++] = IInferenceSettlement.SettlementContested.selector;
         }
         if (to == address(0)) rs[n++] = IInferenceSettlement.SettlementZeroArgument.selector;
         if (block.timestamp < releaseAt) {
@@ -561,9 +633,7 @@ contract SettlementHandler is CheatsBase {
     ) private view returns (bytes4[] memory rs) {
         rs = new bytes4[](4);
         uint256 n;
-        if (g.state != IInferenceSettlement.SettlementState.Open) {
-            rs[n++] = IInferenceSettlement.SettlementNotOpen.selector;
-        }
+        if (!_isOpen(g)) rs[n++] = IInferenceSettlement.SettlementNotOpen.selector;
         if (caller != g.details.payer) {
             rs[n++] = IInferenceSettlement.SettlementUnauthorized.selector;
         }
@@ -795,8 +865,15 @@ contract SettlementHandler is CheatsBase {
             pausedSince >= g.details.releaseAt ? bytes32("claim past a later pause") : bytes32(0);
     }
 
+    /// @dev Open or Contested: not claimed nor refunded yet.
     function _isOpen(Ghost storage g) private view returns (bool) {
-        return g.state == IInferenceSettlement.SettlementState.Open;
+        return
+            g.state == IInferenceSettlement.SettlementState.Open ||
+            g.state == IInferenceSettlement.SettlementState.Contested;
+    }
+
+    function _isContested(Ghost storage g) private view returns (bool) {
+        return g.state == IInferenceSettlement.SettlementState.Contested;
     }
 
     function _isRefundable(Ghost storage g) private view returns (bool) {
