@@ -18,7 +18,7 @@ import { Wallet, hexlify, keccak256, randomBytes, type Signer } from "ethers";
 
 import { signAttestation } from "../lib/attestation.js";
 import { deploySuite } from "../lib/deploy-local.js";
-import { type SettledEventArgs, detailsFromSettled } from "../lib/enums.js";
+import { type SettledEventArgs, type SettlementDetails, detailsFromSettled } from "../lib/enums.js";
 import { processProof } from "../lib/merkle.js";
 import { type InferenceRecord, ProofPath, RECORD_FORMAT_V1, leafHash } from "../lib/record.js";
 
@@ -210,11 +210,14 @@ const transferFromGas = await gasOf(
 );
 const transferGas = await gasOf(token.connect(holder).transfer(payee.address, AMOUNT));
 
-async function settleGas(version: number): Promise<{ gas: number; details: unknown }> {
+async function settleGas(
+  version: number,
+  to: string = payee.address,
+): Promise<{ gas: number; details: SettlementDetails }> {
   const requestId = hexlify(randomBytes(32));
   const tx = await settlement
     .connect(payer)
-    .settle(MODEL, version, 0, payee.address, token, AMOUNT, requestId);
+    .settle(MODEL, version, 0, to, token, AMOUNT, requestId);
   const receipt = await tx.wait();
   if (receipt === null) throw new Error("no receipt");
   const log = receipt.logs
@@ -231,8 +234,33 @@ async function settleGas(version: number): Promise<{ gas: number; details: unkno
 const firstOfEpoch = await settleGas(1);
 const steady = await settleGas(1);
 await networkHelpers.time.increase(Number(await settlement.holdPeriod()));
-const claimGas = await gasOf(
-  settlement.connect(payee).claim(steady.details as never, payee.address),
+const claimGas = await gasOf(settlement.connect(payee).claim(steady.details, payee.address));
+
+// A contested payment, claimed with the node's anchored record (2^10-record batch) after release.
+const contested = await settleGas(1, operator.address);
+const contestGas = await gasOf(settlement.connect(payer).contest(contested.details));
+const served: InferenceRecord = {
+  ...record(Number(contested.details.settledAt) + 1, ProofPath.NONE, ethers.ZeroHash),
+  requestId: contested.details.requestId,
+};
+const servedProof = syntheticProof(served, 10);
+await networkHelpers.time.increase(60);
+await (
+  await anchor
+    .connect(operator)
+    .anchor(MODEL, servedProof.root, 1024, served.servedAt, served.servedAt, ethers.ZeroHash)
+).wait();
+await networkHelpers.time.increaseTo(Number(contested.details.releaseAt));
+const claimWithRecordGas = await gasOf(
+  settlement
+    .connect(operator)
+    .claimWithRecord(
+      contested.details,
+      servedProof.root,
+      served,
+      servedProof.proof,
+      operator.address,
+    ),
 );
 
 await promote(2);
@@ -246,11 +274,9 @@ await (
 ).wait();
 // The first refund of an epoch creates its refund counter slot; the second is the steady state.
 const firstRefundGas = await gasOf(
-  settlement.connect(payer).refund(firstRefunded.details as never, payer.address),
+  settlement.connect(payer).refund(firstRefunded.details, payer.address),
 );
-const refundGas = await gasOf(
-  settlement.connect(payer).refund(toRefund.details as never, payer.address),
-);
+const refundGas = await gasOf(settlement.connect(payer).refund(toRefund.details, payer.address));
 
 const section = {
   profile: "production",
@@ -278,6 +304,13 @@ const section = {
     overBaseline: claimGas - transferGas,
     budgetOverBaseline: 25_000,
     withinBudget: claimGas - transferGas <= 25_000,
+  },
+  contest: { gas: contestGas },
+  claimWithRecord: {
+    transferBaseline: transferGas,
+    gas: claimWithRecordGas,
+    overBaseline: claimWithRecordGas - transferGas,
+    proofDepth: 10,
   },
   refund: {
     transferBaseline: transferGas,
