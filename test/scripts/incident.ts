@@ -15,6 +15,7 @@ import { network } from "hardhat";
 
 import { CliError } from "../../scripts/lib/cli.js";
 import { deploySuite } from "../../scripts/lib/deploy-local.js";
+import { type SettledEventArgs, detailsFromSettled } from "../../scripts/lib/enums.js";
 import {
   formatIncidentReport,
   incidentContracts,
@@ -585,6 +586,31 @@ describe("incident report (npm run incident) on the demo's story", function () {
     ).to.deep.equal([[s.alice.address, unit(2).toString(), 3, "Open", "paused"]]);
     expect(formatIncidentReport(report)).to.include("AFTER THE PAUSE");
     expect(formatIncidentReport(report)).to.include("live now: nothing (paused)");
+  });
+
+  it("a contested payment: reported as Contested, awaiting proof, then unproven after the deadline", async function () {
+    const s = await networkHelpers.loadFixture(demoScenario);
+    const token = await s.token.getAddress();
+    const receipt = await (
+      await s.settlement
+        .connect(s.alice)
+        .settle(s.modelId, 1, 3, s.nodeA.address, token, unit(2), requestOf("c1"))
+    ).wait();
+    const settled = receipt!.logs
+      .map((l) => s.settlement.interface.parseLog(l))
+      .find((l) => l?.name === "Settled")!;
+    const details = detailsFromSettled(settled.args as unknown as SettledEventArgs);
+    await (await s.settlement.connect(s.alice).contest(details)).wait();
+    const stateOf = async () =>
+      (await reportOf(s, 1)).payments
+        .filter((p) => p.settlementId === settled.args.settlementId)
+        .map((p) => [p.state, p.openStatus]);
+    expect(await stateOf()).to.deep.equal([["Contested", "contested"]]);
+    await networkHelpers.time.increaseTo(await s.settlement.proofDeadlineOf(details));
+    await networkHelpers.mine(1);
+    const report = await reportOf(s, 1);
+    expect(await stateOf()).to.deep.equal([["Contested", "unproven"]]);
+    expect(formatIncidentReport(report)).to.include("Contested, unproven");
   });
 
   it("a version never made live (v3): an empty but valid report", async function () {
