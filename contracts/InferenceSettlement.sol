@@ -23,14 +23,20 @@ import {VersionBound} from "./VersionBound.sol";
  *   marked before `releaseAt` means refund, after means claim, whoever calls first.
  * - A payer could refund a payment for a version merely Withdrawn (cost, operations): only Faulty
  *   triggers refunds.
- * - A payee could take the money and serve nothing, or never anchor its record (then there is
+ * - A payee could take the money and never anchor a record of the request (then there is
  *   nothing to challenge), or not be an anchor operator at all (then it has no batches): the payer
- *   {contest}s before release, and a contested payment is only claimed with the payee's own
- *   anchored, conforming record of the request ({claimWithRecord}); without one the payer takes it
- *   back after the proof deadline ({refundUnproven}). The windows do not overlap (contest before
- *   `releaseAt`, proof in `[releaseAt, proofDeadline)`, refund from `proofDeadline`), so neither
- *   side wins by racing. A payer who contests everything only makes honest payees spend the gas
- *   of a proof, and pays a transaction for each contest.
+ *   {contest}s before release, and a contested payment is only claimed once the payee {prove}s
+ *   it with its own anchored, conforming record of the request, served before release; without
+ *   one the payer takes it back from the proof deadline on ({refundUnproven}). The windows do not
+ *   overlap (contest before `releaseAt`, proof before `proofDeadline`, refund from it), so
+ *   neither side wins by racing, and proving does not wait for release or a pause to end. A
+ *   payer who contests everything only makes honest payees spend the gas of a proof, and pays a
+ *   transaction for each contest. What a proof shows is that the payee committed on-chain to a
+ *   record of the request (its output hash, version, time), not that the payer received that
+ *   output: a node can anchor a record of an answer it never delivered, and the payer then holds
+ *   the node's signed-off claim to dispute off-chain. Nodes must anchor promptly: a record
+ *   anchored after its version was taken down is Unconfirmable (below) and loses a contest or a
+ *   challenge.
  * - A payer could challenge an honest record: the challenge runs `verifyRecord` on-chain; a
  *   conforming record (or one not in an anchored batch) reverts. The record must name this
  *   request, this payer as agent, this model and the payee as the node that served it (so
@@ -38,9 +44,12 @@ import {VersionBound} from "./VersionBound.sol";
  *   payee's own batches.
  * - A payer could close the bound window before the node anchors (the permissionless `activate`
  *   of a due promotion, or waiting for a routine pause) and challenge the honest record as
- *   NotLive or Unconfirmable: those two count only when the bound epoch ended because the
- *   version was taken down (Rollback or Revoke), which the payer cannot cause. After a promotion
- *   or a pause the payer still got the version it paid for.
+ *   NotLive or Unconfirmable: those two count only when the version was taken down (the bound
+ *   epoch ended by Rollback or Revoke, or by a pause after which the version was marked), which
+ *   the payer cannot cause. After a promotion or a routine pause the payer still got the version
+ *   it paid for. The cost falls on an honest node that served just before a takedown and
+ *   anchored after it, even a Withdrawn one: it cannot be told from a node that served the
+ *   pulled version later and backdated the record.
  * - A node could serve before it was paid and date the record earlier: pay-before-serve means a
  *   record served before the settlement (`servedAt < settledAt`) does not conform.
  * - Anyone could squat a request id: settlements are keyed by `keccak256(payer, requestId)`.
@@ -64,6 +73,10 @@ contract InferenceSettlement is
     /// @notice The longest hold period governance may set.
     uint32 public constant MAX_HOLD_PERIOD = 90 days;
 
+    /// @notice The shortest time a contested payee has, after release, to prove its service: a
+    /// short hold period must not leave it minutes against congestion or censorship.
+    uint32 public constant MIN_PROOF_WINDOW = 1 days;
+
     /// @dev Record flags that make a record non-conforming on their own: the service did not
     /// conform to what the payer paid for. VersionFaulty / VersionWithdrawn are left to {refund}:
     /// a Faulty marking before release refunds anyway, and a Withdrawn version is not a fault.
@@ -82,6 +95,11 @@ contract InferenceSettlement is
         (1 << uint8(IInferenceAnchor.Standing.NotLive)) |
             (1 << uint8(IInferenceAnchor.Standing.Unconfirmable));
 
+    /// @dev The version has since been marked Faulty or Withdrawn.
+    uint256 private constant _TAKEN_DOWN_FLAGS =
+        (1 << uint8(IInferenceAnchor.Standing.VersionFaulty)) |
+            (1 << uint8(IInferenceAnchor.Standing.VersionWithdrawn));
+
     uint256 private constant _STATE_MASK = 0xff;
 
     /// @dev Counter words: `count << 216 | cache << 168 | amount`. The amount is capped at 168
@@ -95,7 +113,7 @@ contract InferenceSettlement is
     /**
      * @dev The counters of one (model, epoch, token), one word each, updated with one SLOAD and
      * one SSTORE. `refunded` also caches, in its middle 48 bits, the registry's `faultyAt` of the
-     * epoch's version once it is non-zero: `faultyAt` is set once and never changes (a Faulty
+     * epoch's version, written by the epoch's first VersionFaulty refund: `faultyAt` is set once and never changes (a Faulty
      * version cannot be marked again), and an epoch has one version, so every later refund of the
      * epoch reads it here instead of calling the registry (about 5,000 gas each).
      */
@@ -182,22 +200,25 @@ contract InferenceSettlement is
     }
 
     /// @inheritdoc IInferenceSettlement
-    function claimWithRecord(
+    function prove(
         SettlementDetails calldata details,
         bytes32 root,
         InferenceRecord calldata record,
-        bytes32[] calldata proof,
-        address to
+        bytes32[] calldata proof
     ) external nonReentrant {
         (bytes32 id, SettlementState state) = _active(details);
         if (msg.sender != details.payee) revert SettlementUnauthorized(id, msg.sender);
+        if (state == SettlementState.Proven) revert SettlementNotOpen(id, state);
         if (state == SettlementState.Contested) {
             uint48 deadline = proofDeadlineOf(details);
             if (Time.timestamp() >= deadline) revert SettlementProofWindowClosed(id, deadline);
         }
         (bool conforms, uint256 flags) = _judge(id, details, root, record, proof);
         if (!conforms) revert SettlementRecordNotConforming(id, flags);
-        _claim(id, details, to);
+        // Proving does not pay: the payment still follows the claim rules (release, fault,
+        // pause), so a pause over the proof window cannot cost a payee that proved in time.
+        _settlements[id] = _commit(bytes32(_settlements[id]), SettlementState.Proven);
+        emit Proven(id, root, record.servedAt);
     }
 
     /// @inheritdoc IInferenceSettlement
@@ -282,7 +303,8 @@ contract InferenceSettlement is
     /// @inheritdoc IInferenceSettlement
     function proofDeadlineOf(SettlementDetails calldata details) public pure returns (uint48) {
         // releaseAt >= settledAt for every committed settlement; other input reverts on overflow.
-        return details.releaseAt + (details.releaseAt - details.settledAt);
+        uint48 hold = details.releaseAt - details.settledAt;
+        return details.releaseAt + (hold > MIN_PROOF_WINDOW ? hold : MIN_PROOF_WINDOW);
     }
 
     /// @inheritdoc IInferenceSettlement
@@ -307,7 +329,7 @@ contract InferenceSettlement is
         return _holdPeriod;
     }
 
-    /// @dev The payee's claim (the caller checked it is the payee and the contest rules allow it): release reached, no fault
+    /// @dev The payee's claim (the caller checked it is the payee and the settlement not contested): release reached, no fault
     /// counted from before release, the bound version not paused since before release.
     function _claim(bytes32 id, SettlementDetails calldata details, address to) private {
         if (to == address(0)) revert SettlementZeroArgument();
@@ -349,8 +371,11 @@ contract InferenceSettlement is
      * @dev Whether the payee's anchored `record` of this settlement's request conforms to what
      * was paid for, with the record's flags. Reverts unless the record names this request, payer,
      * model and payee, and is included in one of the payee's batches. Non-conforming: a record
-     * flag of {_RECORD_FLAGS}; another version than the bound one; served before the payment;
-     * NotLive / Unconfirmable when the bound epoch ended by Rollback or Revoke.
+     * flag of {_RECORD_FLAGS}; another version than the bound one; served before the payment or
+     * from its release on; NotLive / Unconfirmable when the version was taken down and the payer
+     * could not have closed the bound window itself: the bound epoch ended by Rollback or Revoke,
+     * or by a pause and the version has since been marked Withdrawn or Faulty (the guardian's
+     * usual pause-then-roll-back, during which no epoch closes).
      */
     function _judge(
         bytes32 id,
@@ -371,7 +396,8 @@ contract InferenceSettlement is
         if (
             flags & _RECORD_FLAGS != 0 ||
             record.version != details.version ||
-            record.servedAt < details.settledAt
+            record.servedAt < details.settledAt ||
+            record.servedAt >= details.releaseAt
         ) return (false, flags);
         if (flags & _WINDOW_FLAGS != 0) {
             IModelRegistry.EndReason ended = registry
@@ -379,14 +405,15 @@ contract InferenceSettlement is
                 .endReason;
             if (
                 ended == IModelRegistry.EndReason.Rollback ||
-                ended == IModelRegistry.EndReason.Revoke
+                ended == IModelRegistry.EndReason.Revoke ||
+                (ended == IModelRegistry.EndReason.Pause && flags & _TAKEN_DOWN_FLAGS != 0)
             ) return (false, flags);
         }
         return (true, flags);
     }
 
-    /// @dev The id and state of a settlement matching `details` that is Open or Contested, or a
-    /// revert that says why not.
+    /// @dev The id and state of a settlement matching `details` that is Open, Contested or
+    /// Proven (not paid out), or a revert that says why not.
     function _active(
         SettlementDetails calldata details
     ) private view returns (bytes32 id, SettlementState state) {
@@ -396,7 +423,7 @@ contract InferenceSettlement is
             revert SettlementUnknown(id);
         }
         state = SettlementState(stored & _STATE_MASK);
-        if (state != SettlementState.Open && state != SettlementState.Contested) {
+        if (state == SettlementState.Claimed || state == SettlementState.Refunded) {
             revert SettlementNotOpen(id, state);
         }
     }
@@ -429,8 +456,8 @@ contract InferenceSettlement is
         assembly ("memory-safe") {
             mstore(0x00, 0x70a08231) // balanceOf(address)
             mstore(0x20, address())
-            // Arguments are evaluated right to left: the call runs before returndatasize is read.
-            ok := and(gt(returndatasize(), 0x1f), staticcall(gas(), token, 0x1c, 0x24, 0x00, 0x20))
+            ok := staticcall(gas(), token, 0x1c, 0x24, 0x00, 0x20)
+            ok := and(ok, gt(returndatasize(), 0x1f))
             held := mload(0x00)
         }
         if (!ok) revert SettlementTokenUnreadable(address(token));

@@ -62,17 +62,16 @@ async function anchorLater(f: ContestFixture, records: InferenceRecord[]): Promi
   return anchorRecords(f, records);
 }
 
-/** The payee claims with record `index` of `batch`, to itself. */
-function claimWithRecord(f: ContestFixture, batch: Batch, index = 0, s: Settlement = f.s) {
+/** The payee proves its service with record `index` of `batch`. */
+function prove(f: ContestFixture, batch: Batch, index = 0, s: Settlement = f.s) {
   return f.settlement
     .connect(f.payee)
-    .claimWithRecord(
-      s.details,
-      batch.root,
-      batch.records[index],
-      batch.proof(index),
-      f.payee.address,
-    );
+    .prove(s.details, batch.root, batch.records[index], batch.proof(index));
+}
+
+/** The payee claims, to itself. */
+function claim(f: ContestFixture, s: Settlement = f.s) {
+  return f.settlement.connect(f.payee).claim(s.details, f.payee.address);
 }
 
 describe("InferenceSettlement: contest", function () {
@@ -99,6 +98,16 @@ describe("InferenceSettlement: contest", function () {
         .to.be.revertedWithCustomError(f.settlement, "SettlementChallengeClosed")
         .withArgs(late.id, late.details.releaseAt);
       expect(await f.settlement.stateOf(late.id)).to.equal(SettlementState.Open);
+    });
+
+    it("gives the payee at least MIN_PROOF_WINDOW (one day) after release under a short hold period", async function () {
+      const f = await deploySettlement(connection);
+      await (await f.settlement.connect(f.governor).setHoldPeriod(600)).wait();
+      const s = await settle(f);
+      expect(await f.settlement.MIN_PROOF_WINDOW()).to.equal(24n * 3600n);
+      expect(await f.settlement.proofDeadlineOf(s.details)).to.equal(
+        s.details.releaseAt + 24n * 3600n,
+      );
     });
 
     it("reverts with SettlementChallengeClosed at once under a zero hold period", async function () {
@@ -160,12 +169,20 @@ describe("InferenceSettlement: contest", function () {
     });
   });
 
-  describe("claimWithRecord", function () {
-    it("pays the payee of a contested settlement with its anchored, conforming record", async function () {
+  describe("prove", function () {
+    it("proves a contested settlement with the payee's anchored, conforming record; the payee claims after release", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n)]);
+      const record = servedAfter(f, 10n);
+      const batch = await anchorLater(f, [record]);
+      await expect(prove(f, batch))
+        .to.emit(f.settlement, "Proven")
+        .withArgs(f.s.id, batch.root, record.servedAt);
+      expect(await f.settlement.stateOf(f.s.id)).to.equal(SettlementState.Proven);
+      await expect(claim(f))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementNotReleased")
+        .withArgs(f.s.id, f.s.details.releaseAt);
       await time.increaseTo(f.s.details.releaseAt);
-      const tx = claimWithRecord(f, batch);
+      const tx = claim(f);
       await expect(tx).to.changeTokenBalances(
         ethers,
         f.token,
@@ -175,22 +192,49 @@ describe("InferenceSettlement: contest", function () {
       await expect(tx)
         .to.emit(f.settlement, "Claimed")
         .withArgs(f.s.id, f.payee.address, f.payee.address, AMOUNT);
-      expect(await f.settlement.stateOf(f.s.id)).to.equal(SettlementState.Claimed);
     });
 
-    it("also pays an uncontested settlement, and one second before the proof deadline", async function () {
+    it("is not undone by a pause over the whole proof window: the proven payee claims once it ends, the payer cannot refund it as unproven", async function () {
+      const f = await deploySettlement(connection);
+      const s = await settle(f, { version: 2, epoch: 2 });
+      await time.increase(60);
+      const batch = await anchorRecords(f, [recordFor(s.details, s.details.settledAt + 10n)]);
+      await pauseModel(f);
+      await (await f.settlement.connect(f.payer).contest(s.details)).wait();
+      await (
+        await f.settlement
+          .connect(f.payee)
+          .prove(s.details, batch.root, batch.records[0], batch.proof(0))
+      ).wait();
+      const deadline = await f.settlement.proofDeadlineOf(s.details);
+      await time.increaseTo(deadline);
+      await expect(f.settlement.connect(f.payee).claim(s.details, f.payee.address))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementModelPaused")
+        .withArgs(s.id, await f.registry.pausedSince(MODEL_ID));
+      await expect(f.settlement.connect(f.payer).refundUnproven(s.details, f.payer.address))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementNotContested")
+        .withArgs(s.id);
+      await resumeModel(f);
+      await expect(f.settlement.connect(f.payee).claim(s.details, f.payee.address)).to.emit(
+        f.settlement,
+        "Claimed",
+      );
+    });
+
+    it("also proves an uncontested settlement, which then cannot be contested", async function () {
       const f = await load();
       const open = await settle(f);
-      const batch = await anchorLater(f, [
-        servedAfter(f, 10n),
-        recordFor(open.details, open.details.settledAt + 5n),
-      ]);
-      await time.setNextBlockTimestamp(f.deadline - 1n);
-      await expect(claimWithRecord(f, batch)).to.emit(f.settlement, "Claimed");
-      await expect(claimWithRecord(f, batch, 1, open)).to.emit(f.settlement, "Claimed");
+      const batch = await anchorLater(f, [recordFor(open.details, open.details.settledAt + 5n)]);
+      await expect(prove(f, batch, 0, open)).to.emit(f.settlement, "Proven");
+      await expect(f.settlement.connect(f.payer).contest(open.details))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementNotOpen")
+        .withArgs(open.id, SettlementState.Proven);
+      await expect(prove(f, batch, 0, open))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementNotOpen")
+        .withArgs(open.id, SettlementState.Proven);
     });
 
-    it("pays for a record made Unconfirmable by a routine pause: the payer got the version it paid for", async function () {
+    it("accepts a record made Unconfirmable by a routine pause: the payer got the version it paid for", async function () {
       const f = await load();
       const record = servedAfter(f, 10n);
       await time.increase(60);
@@ -199,49 +243,62 @@ describe("InferenceSettlement: contest", function () {
       const batch = await anchorRecords(f, [record]);
       const [, flags] = await f.anchor.verifyRecord(MODEL_ID, batch.root, record, batch.proof(0));
       expect(flags).to.equal(flagsOf("Unconfirmable"));
-      await time.increaseTo(f.s.details.releaseAt);
-      await expect(claimWithRecord(f, batch)).to.emit(f.settlement, "Claimed");
+      await expect(prove(f, batch)).to.emit(f.settlement, "Proven");
     });
 
-    it("reverts with SettlementProofWindowClosed for a contested settlement from the proof deadline on", async function () {
+    it("is accepted one second before the proof deadline and refused from it on with SettlementProofWindowClosed", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n)]);
-      await time.setNextBlockTimestamp(f.deadline);
-      await expect(claimWithRecord(f, batch))
-        .to.be.revertedWithCustomError(f.settlement, "SettlementProofWindowClosed")
-        .withArgs(f.s.id, f.deadline);
-    });
-
-    it("reverts with SettlementNotReleased before releaseAt", async function () {
-      const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n)]);
-      await expect(claimWithRecord(f, batch))
-        .to.be.revertedWithCustomError(f.settlement, "SettlementNotReleased")
-        .withArgs(f.s.id, f.s.details.releaseAt);
-    });
-
-    it("reverts with SettlementRecordNotConforming for a record with a wrong blob, of another version or served before payment", async function () {
-      const f = await load();
+      const second = await settle(f);
+      await (await f.settlement.connect(f.payer).contest(second.details)).wait();
       const batch = await anchorLater(f, [
+        servedAfter(f, 10n),
+        recordFor(second.details, second.details.settledAt + 10n),
+      ]);
+      await time.setNextBlockTimestamp(f.deadline - 1n);
+      await expect(prove(f, batch)).to.emit(f.settlement, "Proven");
+      const deadline = await f.settlement.proofDeadlineOf(second.details);
+      await time.setNextBlockTimestamp(deadline);
+      await expect(prove(f, batch, 1, second))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementProofWindowClosed")
+        .withArgs(second.id, deadline);
+    });
+
+    it("reverts with SettlementRecordNotConforming for a wrong blob, another version, or a record served before payment or from release on", async function () {
+      const f = await load();
+      const early = await anchorLater(f, [
         servedAfter(f, 10n, { blobId: blobOf(MODEL_ID, 3) }),
         servedAfter(f, 10n, { version: 1, blobId: blobOf(MODEL_ID, 1) }),
         recordFor(f.s.details, f.s.details.settledAt - 1n),
       ]);
-      await time.increaseTo(f.s.details.releaseAt);
       const expected = [flagsOf("WrongBlob"), flagsOf("NotLive"), 0n];
       for (const [i, flags] of expected.entries()) {
-        await expect(claimWithRecord(f, batch, i))
+        await expect(prove(f, early, i))
           .to.be.revertedWithCustomError(f.settlement, "SettlementRecordNotConforming")
           .withArgs(f.s.id, flags);
       }
+      await time.increaseTo(f.s.details.releaseAt + 10n);
+      const late = await anchorRecords(f, [recordFor(f.s.details, f.s.details.releaseAt)]);
+      await expect(prove(f, late))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementRecordNotConforming")
+        .withArgs(f.s.id, 0n);
     });
 
     it("reverts with SettlementRecordNotConforming for a record served after the bound version was rolled back", async function () {
       const f = await load();
       const rolledBackAt = await rollbackTo(f, 1, Disposition.Withdrawn);
       const batch = await anchorLater(f, [recordFor(f.s.details, rolledBackAt + 1n)]);
-      await time.increaseTo(f.s.details.releaseAt);
-      await expect(claimWithRecord(f, batch))
+      await expect(prove(f, batch))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementRecordNotConforming")
+        .withArgs(f.s.id, flagsOf("NotLive", "VersionWithdrawn"));
+    });
+
+    it("reverts with SettlementRecordNotConforming for a record served after a takedown that followed a pause (no epoch closed at the rollback)", async function () {
+      const f = await load();
+      await pauseModel(f); // closes epoch 2 by Pause
+      const rolledBackAt = await rollbackTo(f, 1, Disposition.Withdrawn);
+      const batch = await anchorLater(f, [recordFor(f.s.details, rolledBackAt + 1n)]);
+      expect((await f.registry.getEpoch(MODEL_ID, 2)).endReason).to.equal(4n); // Pause
+      await expect(prove(f, batch))
         .to.be.revertedWithCustomError(f.settlement, "SettlementRecordNotConforming")
         .withArgs(f.s.id, flagsOf("NotLive", "VersionWithdrawn"));
     });
@@ -253,77 +310,57 @@ describe("InferenceSettlement: contest", function () {
         servedAfter(f, 10n),
         recordFor(other.details, other.details.settledAt + 1n),
       ]);
-      await time.increaseTo(f.s.details.releaseAt);
       await expect(
         f.settlement
           .connect(f.payee)
-          .claimWithRecord(
-            f.s.details,
-            batch.root,
-            batch.records[1],
-            batch.proof(1),
-            f.payee.address,
-          ),
+          .prove(f.s.details, batch.root, batch.records[1], batch.proof(1)),
       )
         .to.be.revertedWithCustomError(f.settlement, "SettlementRecordMismatch")
         .withArgs(f.s.id);
       await expect(
         f.settlement
           .connect(f.payee)
-          .claimWithRecord(
-            f.s.details,
-            batch.root,
-            batch.records[0],
-            batch.proof(1),
-            f.payee.address,
-          ),
+          .prove(f.s.details, batch.root, batch.records[0], batch.proof(1)),
       )
         .to.be.revertedWithCustomError(f.settlement, "SettlementRecordNotIncluded")
         .withArgs(f.s.id, batch.root);
     });
 
-    it("reverts with SettlementUnauthorized for anyone but the payee, and SettlementZeroArgument for a zero recipient", async function () {
+    it("reverts with SettlementUnauthorized for anyone but the payee", async function () {
       const f = await load();
       const batch = await anchorLater(f, [servedAfter(f, 10n)]);
-      await time.increaseTo(f.s.details.releaseAt);
       for (const caller of [f.payer, f.stranger]) {
         await expect(
           f.settlement
             .connect(caller)
-            .claimWithRecord(
-              f.s.details,
-              batch.root,
-              batch.records[0],
-              batch.proof(0),
-              caller.address,
-            ),
+            .prove(f.s.details, batch.root, batch.records[0], batch.proof(0)),
         )
           .to.be.revertedWithCustomError(f.settlement, "SettlementUnauthorized")
           .withArgs(f.s.id, caller.address);
       }
-      await expect(
-        f.settlement
-          .connect(f.payee)
-          .claimWithRecord(f.s.details, batch.root, batch.records[0], batch.proof(0), ZeroAddress),
-      ).to.be.revertedWithCustomError(f.settlement, "SettlementZeroArgument");
     });
 
-    it("keeps the fault rule: reverts with SettlementVersionFaulty when the version was marked Faulty before release", async function () {
+    it("keeps the fault rule: a proven settlement of a version marked Faulty before release is refunded, not claimed", async function () {
       const f = await load();
       const batch = await anchorLater(f, [servedAfter(f, 10n)]);
+      await (await prove(f, batch)).wait();
       const faultyAt = await rollbackTo(f, 1, Disposition.Faulty);
       await time.increaseTo(f.s.details.releaseAt);
-      await expect(claimWithRecord(f, batch))
+      await expect(claim(f))
         .to.be.revertedWithCustomError(f.settlement, "SettlementVersionFaulty")
         .withArgs(f.s.id, faultyAt);
+      await expect(f.settlement.connect(f.payer).refund(f.s.details, f.payer.address))
+        .to.emit(f.settlement, "Refunded")
+        .withArgs(f.s.id, f.payer.address, f.payer.address, AMOUNT, RefundReason.VersionFaulty, 0n);
     });
 
-    it("reverts with SettlementNotOpen after the claim", async function () {
+    it("reverts with SettlementNotOpen once the payment is claimed", async function () {
       const f = await load();
       const batch = await anchorLater(f, [servedAfter(f, 10n)]);
+      await (await prove(f, batch)).wait();
       await time.increaseTo(f.s.details.releaseAt);
-      await (await claimWithRecord(f, batch)).wait();
-      await expect(claimWithRecord(f, batch))
+      await (await claim(f)).wait();
+      await expect(prove(f, batch))
         .to.be.revertedWithCustomError(f.settlement, "SettlementNotOpen")
         .withArgs(f.s.id, SettlementState.Claimed);
       await time.increaseTo(f.deadline);

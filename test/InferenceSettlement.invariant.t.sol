@@ -222,7 +222,7 @@ contract InferenceSettlementInvariantTest is RegistryTestBase {
                 // Refunded for want of proof: contested before release, refunded at or after
                 // the proof deadline.
                 assertTrue(g.contested, "refunded unproven without a contest");
-                uint48 deadline = g.details.releaseAt + (g.details.releaseAt - g.details.settledAt);
+                uint48 deadline = settlement.proofDeadlineOf(g.details);
                 assertLe(deadline, g.closedAt, "refunded unproven before the proof deadline");
                 continue;
             }
@@ -267,6 +267,7 @@ contract InferenceSettlementInvariantTest is RegistryTestBase {
     function _isOpen(SettlementHandler.Ghost memory g) private pure returns (bool) {
         return
             g.state == IInferenceSettlement.SettlementState.Open ||
-            g.state == IInferenceSettlement.SettlementState.Contested;
+            g.state == IInferenceSettlement.SettlementState.Contested ||
+            g.state == IInferenceSettlement.SettlementState.Proven;
     }
 }

@@ -21,15 +21,16 @@ import {InferenceRecord} from "../libraries/InferenceRecordLib.sol";
 interface IInferenceSettlement {
     /**
      * @notice The lifecycle of a settlement. Nothing is ever deleted. Open -> Claimed | Refunded;
-     * Open -> Contested (the payer asks for proof of service) -> Claimed (with a conforming record)
-     * | Refunded.
+     * Open -> Contested (the payer asks for proof of service) -> Proven (the payee showed its
+     * anchored, conforming record) | Refunded; Open -> Proven; Proven -> Claimed | Refunded.
      */
     enum SettlementState {
         None,
         Open,
         Claimed,
         Refunded,
-        Contested
+        Contested,
+        Proven
     }
 
     /// @notice Why a payment went back to the payer.
@@ -85,9 +86,11 @@ interface IInferenceSettlement {
         uint48 settledAt,
         uint48 releaseAt
     );
-    /// @notice The payer asked for proof of service: the payee must claim with its anchored,
+    /// @notice The payer asked for proof of service: the payee must {prove} it with its anchored,
     /// conforming record before `proofDeadline`, or the payer takes the payment back.
     event Contested(bytes32 indexed settlementId, address indexed payer, uint48 proofDeadline);
+    /// @notice The payee proved its service with its record (served at `servedAt`) in batch `root`.
+    event Proven(bytes32 indexed settlementId, bytes32 root, uint48 servedAt);
     /// @notice The payee claimed the payment, to `to`.
     event Claimed(bytes32 indexed settlementId, address indexed payee, address to, uint256 amount);
     /// @notice The payer was refunded, to `to`. `flags` are the record's flags for a challenge.
@@ -132,7 +135,7 @@ interface IInferenceSettlement {
     error SettlementRecordNotIncluded(bytes32 settlementId, bytes32 root);
     /// @notice The record conforms: nothing to challenge.
     error SettlementRecordConforms(bytes32 settlementId, uint256 flags);
-    /// @notice The settlement is contested: the payee claims with a record ({claimWithRecord}).
+    /// @notice The settlement is contested: the payee must {prove} its service first.
     error SettlementContested(bytes32 settlementId, uint48 proofDeadline);
     /// @notice Only a contested settlement can be refunded for lack of proof.
     error SettlementNotContested(bytes32 settlementId);
@@ -141,7 +144,7 @@ interface IInferenceSettlement {
     /// @notice The payee may still prove its service until the proof deadline.
     error SettlementProofWindowOpen(bytes32 settlementId, uint48 proofDeadline);
     /// @notice The record does not conform to what was paid for (`flags`: the record's flags;
-    /// 0 when only its version or serving time is wrong).
+    /// 0 when only its version or its serving time, before payment or from release on, is wrong).
     error SettlementRecordNotConforming(bytes32 settlementId, uint256 flags);
     /// @notice The (model, epoch, token) counters would leave their width (2^40 payments or a
     /// total of 2^168 base units): only a token with an absurd supply gets there.
@@ -169,30 +172,30 @@ interface IInferenceSettlement {
      * @notice The payee takes the payment, to `to`, once `releaseAt` has passed, unless the bound
      * version's fault counts from before `releaseAt` (see IModelRegistry.faultyAt), or the bound
      * version is paused since before `releaseAt` (the guardian is investigating it), or the payer
-     * contested it (then {claimWithRecord}).
+     * contested it and the payee has not proven it ({prove}).
      * @dev Emits {Claimed}.
      */
     function claim(SettlementDetails calldata details, address to) external;
 
     /**
-     * @notice {claim} with the payee's anchored record of the request, which must conform (the
-     * rules of {challenge}, in reverse). The only way to claim a contested settlement, and only
-     * before its proof deadline.
-     * @dev Emits {Claimed}.
+     * @notice The payee shows its anchored record of the request, which must conform (the rules of
+     * {challenge}, in reverse, and served before `releaseAt`). Required to claim a contested
+     * settlement, before its proof deadline; possible at any time before release or a pause's
+     * end, since it pays nothing ({claim} does, under its own rules). A proven settlement cannot
+     * be contested; a challenge with another, non-conforming record of the request still refunds.
+     * @dev Emits {Proven}.
      */
-    function claimWithRecord(
+    function prove(
         SettlementDetails calldata details,
         bytes32 root,
         InferenceRecord calldata record,
-        bytes32[] calldata proof,
-        address to
+        bytes32[] calldata proof
     ) external;
 
     /**
      * @notice Before `releaseAt`, the payer asks for proof of service: from then on the payee can
-     * only claim with its anchored, conforming record of the request ({claimWithRecord}), from
-     * `releaseAt` until the proof deadline, `releaseAt + (releaseAt - settledAt)` (one more hold
-     * period). Refunds for a Faulty version and challenges stay possible.
+     * only claim once it has proven its service ({prove}), which it must do before the proof
+     * deadline ({proofDeadlineOf}). Refunds for a Faulty version and challenges stay possible.
      * @dev Emits {Contested}.
      */
     function contest(SettlementDetails calldata details) external;
@@ -216,7 +219,7 @@ interface IInferenceSettlement {
      * @notice Before `releaseAt`, the payer proves with the payee's anchored record of its request
      * that the service did not conform (not the paid version, served before payment, wrong blob,
      * disallowed proof path, outside its batch's range, unknown version or format; not live then
-     * or unconfirmable, when the bound epoch ended by Rollback or Revoke) and takes the payment
+     * or unconfirmable, when the version was taken down: see InferenceSettlement) and takes the payment
      * back, to `to`. Attestations are not judged here: see IInferenceAnchor.verifyAttestation.
      * @dev Emits {Refunded}.
      */
@@ -238,8 +241,11 @@ interface IInferenceSettlement {
     /// @notice The id of `payer`'s settlement of `requestId`.
     function settlementIdOf(address payer, bytes32 requestId) external pure returns (bytes32);
 
-    /// @notice Until when the payee of a contested settlement can prove its service:
-    /// `releaseAt + (releaseAt - settledAt)`.
+    /// @notice The shortest time a contested payee has after release to prove its service.
+    function MIN_PROOF_WINDOW() external view returns (uint32);
+
+    /// @notice Until when the payee of a contested settlement can prove its service: one more
+    /// hold period after `releaseAt`, at least MIN_PROOF_WINDOW (one day).
     function proofDeadlineOf(SettlementDetails calldata details) external pure returns (uint48);
 
     /// @notice The state of a settlement.

@@ -236,7 +236,7 @@ const steady = await settleGas(1);
 await networkHelpers.time.increase(Number(await settlement.holdPeriod()));
 const claimGas = await gasOf(settlement.connect(payee).claim(steady.details, payee.address));
 
-// A contested payment, claimed with the node's anchored record (2^10-record batch) after release.
+// A contested payment, proven with the node's anchored record (2^10-record batch).
 const contested = await settleGas(1, operator.address);
 const contestGas = await gasOf(settlement.connect(payer).contest(contested.details));
 const served: InferenceRecord = {
@@ -250,17 +250,10 @@ await (
     .connect(operator)
     .anchor(MODEL, servedProof.root, 1024, served.servedAt, served.servedAt, ethers.ZeroHash)
 ).wait();
-await networkHelpers.time.increaseTo(Number(contested.details.releaseAt));
-const claimWithRecordGas = await gasOf(
+const proveGas = await gasOf(
   settlement
     .connect(operator)
-    .claimWithRecord(
-      contested.details,
-      servedProof.root,
-      served,
-      servedProof.proof,
-      operator.address,
-    ),
+    .prove(contested.details, servedProof.root, served, servedProof.proof),
 );
 
 await promote(2);
@@ -306,12 +299,7 @@ const section = {
     withinBudget: claimGas - transferGas <= 25_000,
   },
   contest: { gas: contestGas },
-  claimWithRecord: {
-    transferBaseline: transferGas,
-    gas: claimWithRecordGas,
-    overBaseline: claimWithRecordGas - transferGas,
-    proofDepth: 10,
-  },
+  prove: { gas: proveGas, proofDepth: 10 },
   refund: {
     transferBaseline: transferGas,
     firstOfEpoch: firstRefundGas,

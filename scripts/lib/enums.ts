@@ -86,6 +86,7 @@ export const SettlementState = {
   Claimed: 2n,
   Refunded: 3n,
   Contested: 4n,
+  Proven: 5n,
 } as const;
 
 /** IInferenceSettlement.RefundReason (contracts/interfaces/IInferenceSettlement.sol). */

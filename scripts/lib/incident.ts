@@ -57,37 +57,34 @@ import { readBatchSummary, parseProofEntry } from "./anchoring.js";
 import { describeRevert, epochHint, resolveAddress, type EpochHistory } from "./chain.js";
 import { CliError, describeFsError, fail, oneLine, parseCliArgs, requireOption } from "./cli.js";
 import { DEFAULT_BLOCK_RANGE } from "./deployment.js";
-import { type SettledEventArgs, detailsFromSettled } from "./enums.js";
+import {
+  Disposition,
+  EndReason,
+  RefundReason,
+  SettlementState,
+  VersionStatus,
+  type SettledEventArgs,
+  detailsFromSettled,
+  enumNames,
+} from "./enums.js";
 import { parseModelId, type ModelRef } from "./gov.js";
 import { readSafeState } from "./safe.js";
 import { STANDINGS, decodeFlags, flagOf, standingAt } from "./standing.js";
 
 // ------------------------------------------------------------------ enums in words
 
-/** IModelRegistry.VersionStatus */
-export const VERSION_STATUSES = [
-  "None",
-  "Registered",
-  "Proposed",
-  "Active",
-  "Retired",
-  "Faulty",
-  "Withdrawn",
-] as const;
-/** IModelRegistry.Disposition */
-export const DISPOSITION_NAMES = ["None", "Faulty", "Withdrawn"] as const;
-/** IModelRegistry.EndReason */
-export const END_REASONS = ["Open", "Promotion", "Rollback", "Revoke", "Pause"] as const;
-/** IInferenceSettlement.SettlementState */
-export const SETTLEMENT_STATES = ["None", "Open", "Claimed", "Refunded", "Contested"] as const;
-/** IInferenceSettlement.RefundReason */
-export const REFUND_REASONS = ["VersionFaulty", "Challenge", "Unproven"] as const;
+// Names by enum value, from the one mirror of each enum (./enums.ts).
+export const VERSION_STATUSES = enumNames(VersionStatus);
+export const DISPOSITION_NAMES = enumNames(Disposition);
+export const END_REASONS = enumNames(EndReason);
+export const SETTLEMENT_STATES = enumNames(SettlementState);
+export const REFUND_REASONS = enumNames(RefundReason);
 /** Proof paths by bit of the proof mask (contracts/libraries/ProofPaths.sol). */
 export const PROOF_PATHS = ["none", "TEE", "ZKML", "optimistic"] as const;
 
 /** Whether a payment in `state` is still to be claimed or refunded. */
 function isOpenState(state: string): boolean {
-  return state === "Open" || state === "Contested";
+  return state === "Open" || state === "Contested" || state === "Proven";
 }
 
 function nameOf(names: readonly string[], value: bigint | number): string {
@@ -199,10 +196,10 @@ export interface ReportPayment {
   releaseAt: number;
   block: number;
   txHash: string;
-  /** Its state now: Open, Contested, Claimed or Refunded. */
+  /** Its state now: Open, Contested, Proven, Claimed or Refunded. */
   state: string;
   /**
-   * For an open (or contested) payment: "refundable" (the version's fault counts from before its
+   * For an open (contested, proven) payment: "refundable" (the version's fault counts from before its
    * release), "paused" (a pause of the version that began before its release holds the claim),
    * "unproven" (contested, the proof deadline passed: the payer takes it back), "contested" (the
    * payee must claim with a conforming record by the proof deadline), "claimable" (released, no

@@ -286,7 +286,13 @@ contract SettlementHandler is CheatsBase {
         uint256 idx = _pickGhost(r, _isContested);
         if (idx == type(uint256).max) return;
         Ghost storage g = _ghosts[idx];
-        uint48 deadline = g.details.releaseAt + (g.details.releaseAt - g.details.settledAt);
+        // One more hold period after release, at least MIN_PROOF_WINDOW.
+        uint48 hold = g.details.releaseAt - g.details.settledAt;
+        uint48 minWindow = settlement.MIN_PROOF_WINDOW();
+        uint48 deadline = g.details.releaseAt + (hold > minWindow ? hold : minWindow);
+        if (settlement.proofDeadlineOf(g.details) != deadline) {
+            _violate("proofDeadlineOf differs from the rule", "");
+        }
         if (block.timestamp < deadline && (r >> 32) % 2 == 0) {
             vm.warp((r >> 36) % 4 == 0 ? deadline - 1 : deadline);
         }
@@ -865,11 +871,12 @@ contract SettlementHandler is CheatsBase {
             pausedSince >= g.details.releaseAt ? bytes32("claim past a later pause") : bytes32(0);
     }
 
-    /// @dev Open or Contested: not claimed nor refunded yet.
+    /// @dev Open, Contested or Proven: not claimed nor refunded yet.
     function _isOpen(Ghost storage g) private view returns (bool) {
         return
             g.state == IInferenceSettlement.SettlementState.Open ||
-            g.state == IInferenceSettlement.SettlementState.Contested;
+            g.state == IInferenceSettlement.SettlementState.Contested ||
+            g.state == IInferenceSettlement.SettlementState.Proven;
     }
 
     function _isContested(Ghost storage g) private view returns (bool) {
