@@ -89,8 +89,8 @@ contract InferenceSettlement is
             (1 << uint8(IInferenceAnchor.Standing.ProofPathNotAllowed)) |
             (1 << uint8(IInferenceAnchor.Standing.OutsideBatchRange));
 
-    /// @dev Flags about the window the record claims: they count only when the bound epoch ended
-    /// with the version taken down (see the contract's notes).
+    /// @dev Flags about the window the record claims: they count only when the version was taken
+    /// down (see {_judge} and the contract's notes).
     uint256 private constant _WINDOW_FLAGS =
         (1 << uint8(IInferenceAnchor.Standing.NotLive)) |
             (1 << uint8(IInferenceAnchor.Standing.Unconfirmable));
@@ -113,9 +113,10 @@ contract InferenceSettlement is
     /**
      * @dev The counters of one (model, epoch, token), one word each, updated with one SLOAD and
      * one SSTORE. `refunded` also caches, in its middle 48 bits, the registry's `faultyAt` of the
-     * epoch's version, written by the epoch's first VersionFaulty refund: `faultyAt` is set once and never changes (a Faulty
-     * version cannot be marked again), and an epoch has one version, so every later refund of the
-     * epoch reads it here instead of calling the registry (about 5,000 gas each).
+     * epoch's version, written by the epoch's first VersionFaulty refund: `faultyAt` is set once
+     * and never changes (a Faulty version cannot be marked again), and an epoch has one version,
+     * so every later refund of the epoch reads it here instead of calling the registry (about
+     * 5,000 gas each).
      */
     struct PackedVolume {
         uint256 settled;
@@ -329,8 +330,9 @@ contract InferenceSettlement is
         return _holdPeriod;
     }
 
-    /// @dev The payee's claim (the caller checked it is the payee and the settlement not contested): release reached, no fault
-    /// counted from before release, the bound version not paused since before release.
+    /// @dev The payee's claim, once the caller checked that it is the payee and that the payment is
+    /// not contested: release reached, no fault counted from before release, the bound version not
+    /// paused since before release.
     function _claim(bytes32 id, SettlementDetails calldata details, address to) private {
         if (to == address(0)) revert SettlementZeroArgument();
         uint48 releaseAt = details.releaseAt;
