@@ -45,13 +45,13 @@ abstract contract VersionBound is IVersionBound {
                 returndatacopy(ptr, 0, returndatasize())
                 revert(ptr, returndatasize())
             }
-            if lt(returndatasize(), 0x60) {
-                revert(0, 0)
-            }
+            ok := iszero(lt(returndatasize(), 0x60))
             version := and(mload(ptr), 0xffffffff)
             epoch := and(mload(add(ptr, 0x20)), 0xffffffff)
             paused := mload(add(ptr, 0x40))
         }
+        // Too short an answer: `registry` is not a model registry (no code there, for example).
+        if (!ok) revert VersionBoundRegistryUnreadable(address(r));
         if (paused != 0) revert VersionBoundModelPaused(modelId);
         if (epoch == 0) revert VersionBoundNothingLive(modelId);
     }

@@ -14,6 +14,7 @@ import {
   REASON_URI,
   RefundReason,
   SettlementState,
+  anchorLater,
   anchorRecords,
   blobOf,
   deploySettlement,
@@ -24,6 +25,7 @@ import {
   resumeModel,
   revokeVersion,
   rollbackTo,
+  servedAfter,
   settle,
   settlementIdOf,
   type Batch,
@@ -49,21 +51,6 @@ async function settledFixture(): Promise<ChallengeFixture> {
 
 function load(): Promise<ChallengeFixture> {
   return networkHelpers.loadFixture(settledFixture);
-}
-
-/** A record of the settlement's request served `after` seconds after it settled. */
-function servedAfter(
-  f: ChallengeFixture,
-  after: bigint,
-  overrides: Partial<InferenceRecord> = {},
-): InferenceRecord {
-  return recordFor(f.s.details, f.s.details.settledAt + after, overrides);
-}
-
-/** Lets a minute pass, then anchors `records` (so that every servedAt is in the past). */
-async function anchorLater(f: ChallengeFixture, records: InferenceRecord[]): Promise<Batch> {
-  await time.increase(60);
-  return anchorRecords(f, records);
 }
 
 /** The payer challenges its settlement with record `index` of `batch`, to `to`. */
@@ -98,7 +85,7 @@ describe("InferenceSettlement: challenge", function () {
     it("refunds the payer for a stale node's record of v1 served after v2 went live (NotLive)", async function () {
       const f = await load();
       const batch = await anchorLater(f, [
-        servedAfter(f, 10n, { version: 1, blobId: blobOf(MODEL_ID, 1) }),
+        servedAfter(f.s, 10n, { version: 1, blobId: blobOf(MODEL_ID, 1) }),
       ]);
       await expectChallengeRefund(f, batch, flagsOf("NotLive"));
     });
@@ -111,7 +98,7 @@ describe("InferenceSettlement: challenge", function () {
 
     it("refunds the payer for a record served before the payment, although it conforms otherwise", async function () {
       const f = await load();
-      const record = servedAfter(f, -1n);
+      const record = servedAfter(f.s, -1n);
       const batch = await anchorLater(f, [record]);
       const [included, flags] = await f.anchor.verifyRecord(
         MODEL_ID,
@@ -144,14 +131,14 @@ describe("InferenceSettlement: challenge", function () {
     for (const [what, overrides, standings] of cases) {
       it(`refunds the payer for a record with ${what}`, async function () {
         const f = await load();
-        const batch = await anchorLater(f, [servedAfter(f, 10n, overrides)]);
+        const batch = await anchorLater(f, [servedAfter(f.s, 10n, overrides)]);
         await expectChallengeRefund(f, batch, flagsOf(...standings));
       });
     }
 
     it("refunds the payer for a record outside its batch's declared range (OutsideBatchRange)", async function () {
       const f = await load();
-      const record = servedAfter(f, 10n);
+      const record = servedAfter(f.s, 10n);
       await time.increase(60);
       const batch = await anchorRecords(f, [record], {
         first: record.servedAt + 1,
@@ -162,7 +149,7 @@ describe("InferenceSettlement: challenge", function () {
 
     it("refunds the payer for a record whose bound window a rollback closed before anchoring (Unconfirmable)", async function () {
       const f = await load();
-      const record = servedAfter(f, 10n);
+      const record = servedAfter(f.s, 10n);
       await time.increase(60);
       await rollbackTo(f, 1, Disposition.Withdrawn); // ends epoch 2 by Rollback
       const batch = await anchorRecords(f, [record]);
@@ -178,7 +165,7 @@ describe("InferenceSettlement: challenge", function () {
 
     it("refunds the payer for an Unconfirmable record when the version was revoked", async function () {
       const f = await load();
-      const record = servedAfter(f, 10n);
+      const record = servedAfter(f.s, 10n);
       await time.increase(60);
       await revokeVersion(f, 2, Disposition.Withdrawn); // ends epoch 2 by Revoke
       const batch = await anchorRecords(f, [record]);
@@ -205,20 +192,20 @@ describe("InferenceSettlement: challenge", function () {
 
     it("sends the refund to the address the payer chooses", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n, { proofPath: Path.OPTIMISTIC })]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n, { proofPath: Path.OPTIMISTIC })]);
       await expectChallengeRefund(f, batch, flagsOf("ProofPathNotAllowed"), f.recipient.address);
     });
 
     it("accepts a challenge one second before releaseAt", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n, { blobId: blobOf(MODEL_ID, 3) })]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n, { blobId: blobOf(MODEL_ID, 3) })]);
       await time.setNextBlockTimestamp(f.s.details.releaseAt - 1n);
       await expectChallengeRefund(f, batch, flagsOf("WrongBlob"));
     });
 
     it("counts a challenge refund in the volume of the settlement's epoch", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n, { format: 2 })]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n, { format: 2 })]);
       await (await challenge(f, batch)).wait();
       const v = await f.settlement.volume(MODEL_ID, 2, await f.token.getAddress());
       expect([v.settledCount, v.settledAmount, v.refundedCount, v.refundedAmount]).to.deep.equal([
@@ -233,7 +220,7 @@ describe("InferenceSettlement: challenge", function () {
   describe("cannot be won by closing the window before the node anchors", function () {
     it("does not count Unconfirmable when a routine pause closed the bound window: the payer got the version it paid for", async function () {
       const f = await load();
-      const record = servedAfter(f, 10n);
+      const record = servedAfter(f.s, 10n);
       await time.increase(60);
       await pauseModel(f); // closes v2's epoch 2 by Pause
       await resumeModel(f); // v2 again, in epoch 3
@@ -278,7 +265,7 @@ describe("InferenceSettlement: challenge", function () {
     it("with SettlementRecordConforms for a conforming record of the paid version served from settledAt on", async function () {
       const f = await load();
       for (const after of [0n, 10n]) {
-        const batch = await anchorLater(f, [servedAfter(f, after)]);
+        const batch = await anchorLater(f, [servedAfter(f.s, after)]);
         await expect(challenge(f, batch))
           .to.be.revertedWithCustomError(f.settlement, "SettlementRecordConforms")
           .withArgs(f.s.id, 0n);
@@ -288,7 +275,7 @@ describe("InferenceSettlement: challenge", function () {
     it("with SettlementRecordConforms when the only flags are VersionFaulty, VersionWithdrawn or BatchDisputed", async function () {
       const f = await load();
       // Anchored while v2 was live: conforming then.
-      const batch = await anchorLater(f, [servedAfter(f, 10n)]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n)]);
       await (
         await f.anchor
           .connect(f.guardian)
@@ -305,7 +292,7 @@ describe("InferenceSettlement: challenge", function () {
 
     it("with SettlementRecordConforms for a VersionFaulty record, whose payer is refunded through refund instead", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n)]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n)]);
       await rollbackTo(f, 1, Disposition.Faulty);
       await expect(challenge(f, batch))
         .to.be.revertedWithCustomError(f.settlement, "SettlementRecordConforms")
@@ -317,8 +304,8 @@ describe("InferenceSettlement: challenge", function () {
 
     it("with SettlementRecordNotIncluded for a record the proof does not put in the batch", async function () {
       const f = await load();
-      const included = servedAfter(f, 10n, { version: 1, blobId: blobOf(MODEL_ID, 1) });
-      const sibling = servedAfter(f, 11n);
+      const included = servedAfter(f.s, 10n, { version: 1, blobId: blobOf(MODEL_ID, 1) });
+      const sibling = servedAfter(f.s, 11n);
       const batch = await anchorLater(f, [included, sibling]);
       const altered = { ...included, outputHash: id("another output") };
       await expect(
@@ -339,7 +326,7 @@ describe("InferenceSettlement: challenge", function () {
 
     it("with the anchor's AnchorUnknownBatch for a root the record's node never anchored", async function () {
       const f = await load();
-      const record = servedAfter(f, 10n, { format: 2 });
+      const record = servedAfter(f.s, 10n, { format: 2 });
       const root = id("never anchored");
       await expect(
         f.settlement.connect(f.payer).challenge(f.s.details, root, record, [], f.payer.address),
@@ -352,9 +339,9 @@ describe("InferenceSettlement: challenge", function () {
       const f = await load();
       const wrongBlob = { blobId: blobOf(MODEL_ID, 1) };
       const records = [
-        servedAfter(f, 10n, { ...wrongBlob, requestId: nextRequestId() }),
-        servedAfter(f, 10n, { ...wrongBlob, agent: f.otherPayer.address }),
-        servedAfter(f, 10n, { ...wrongBlob, modelId: OTHER_MODEL_ID }),
+        servedAfter(f.s, 10n, { ...wrongBlob, requestId: nextRequestId() }),
+        servedAfter(f.s, 10n, { ...wrongBlob, agent: f.otherPayer.address }),
+        servedAfter(f.s, 10n, { ...wrongBlob, modelId: OTHER_MODEL_ID }),
       ];
       const batch = await anchorLater(f, records);
       for (const index of records.keys()) {
@@ -366,7 +353,7 @@ describe("InferenceSettlement: challenge", function () {
 
     it("with SettlementRecordMismatch for another node's non-conforming record of the request, which cannot cost the payee", async function () {
       const f = await load();
-      const record = servedAfter(f, 10n, { node: f.otherNode.address, format: 2 });
+      const record = servedAfter(f.s, 10n, { node: f.otherNode.address, format: 2 });
       await time.increase(60);
       const batch = await anchorRecords(f, [record], { node: f.otherNode });
       const [included, flags] = await f.anchor.verifyRecord(
@@ -385,7 +372,7 @@ describe("InferenceSettlement: challenge", function () {
     it("with SettlementRecordMismatch when the squatter of a request id challenges with the payer's record", async function () {
       const f = await load();
       const squat = await settle(f, { payer: f.otherPayer, requestId: f.s.details.requestId });
-      const batch = await anchorLater(f, [servedAfter(f, 10n, { format: 2 })]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n, { format: 2 })]);
       await expect(
         f.settlement
           .connect(f.otherPayer)
@@ -403,7 +390,7 @@ describe("InferenceSettlement: challenge", function () {
 
     it("with SettlementChallengeClosed from releaseAt on", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n, { format: 2 })]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n, { format: 2 })]);
       await time.setNextBlockTimestamp(f.s.details.releaseAt);
       await expect(challenge(f, batch))
         .to.be.revertedWithCustomError(f.settlement, "SettlementChallengeClosed")
@@ -431,7 +418,7 @@ describe("InferenceSettlement: challenge", function () {
 
     it("with SettlementUnauthorized for anyone but the payer", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n, { format: 2 })]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n, { format: 2 })]);
       for (const caller of [f.payee, f.recipient, f.otherNode, f.stranger]) {
         await expect(
           f.settlement
@@ -445,7 +432,7 @@ describe("InferenceSettlement: challenge", function () {
 
     it("with SettlementZeroArgument for a zero recipient", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n, { format: 2 })]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n, { format: 2 })]);
       await expect(challenge(f, batch, 0, ZeroAddress)).to.be.revertedWithCustomError(
         f.settlement,
         "SettlementZeroArgument",
@@ -454,7 +441,7 @@ describe("InferenceSettlement: challenge", function () {
 
     it("with SettlementUnknown for tampered details", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n, { format: 2 })]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n, { format: 2 })]);
       // A later releaseAt would reopen the challenge window if it were accepted.
       const tampered = { ...f.s.details, releaseAt: f.s.details.releaseAt + HOLD_PERIOD };
       await expect(
@@ -476,7 +463,7 @@ describe("InferenceSettlement: challenge", function () {
 
     it("with SettlementNotOpen after a challenge refund, for a second challenge, a refund or a claim", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n, { format: 2 })]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n, { format: 2 })]);
       await (await challenge(f, batch)).wait();
       await expect(challenge(f, batch))
         .to.be.revertedWithCustomError(f.settlement, "SettlementNotOpen")
@@ -493,7 +480,7 @@ describe("InferenceSettlement: challenge", function () {
 
     it("with SettlementNotOpen after a Faulty refund", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n, { format: 2 })]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n, { format: 2 })]);
       await rollbackTo(f, 1, Disposition.Faulty);
       await (await f.settlement.connect(f.payer).refund(f.s.details, f.payer.address)).wait();
       await expect(challenge(f, batch))

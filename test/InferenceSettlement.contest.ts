@@ -2,7 +2,6 @@ import { expect } from "chai";
 import { ZeroAddress } from "ethers";
 import { network } from "hardhat";
 
-import type { InferenceRecord } from "../scripts/lib/record.js";
 import {
   AMOUNT,
   Disposition,
@@ -10,6 +9,7 @@ import {
   MODEL_ID,
   RefundReason,
   SettlementState,
+  anchorLater,
   anchorRecords,
   blobOf,
   deploySettlement,
@@ -18,6 +18,7 @@ import {
   recordFor,
   resumeModel,
   rollbackTo,
+  servedAfter,
   settle,
   type Batch,
   type Settlement,
@@ -45,21 +46,6 @@ async function contestedFixture(): Promise<ContestFixture> {
 
 function load(): Promise<ContestFixture> {
   return networkHelpers.loadFixture(contestedFixture);
-}
-
-/** A record of the settlement's request served `after` seconds after it settled. */
-function servedAfter(
-  f: ContestFixture,
-  after: bigint,
-  overrides: Partial<InferenceRecord> = {},
-): InferenceRecord {
-  return recordFor(f.s.details, f.s.details.settledAt + after, overrides);
-}
-
-/** Lets a minute pass, then anchors `records` as the fixture's node (the payee). */
-async function anchorLater(f: ContestFixture, records: InferenceRecord[]): Promise<Batch> {
-  await time.increase(60);
-  return anchorRecords(f, records);
 }
 
 /** The payee proves its service with record `index` of `batch`. */
@@ -172,7 +158,7 @@ describe("InferenceSettlement: contest", function () {
   describe("prove", function () {
     it("proves a contested settlement with the payee's anchored, conforming record; the payee claims after release", async function () {
       const f = await load();
-      const record = servedAfter(f, 10n);
+      const record = servedAfter(f.s, 10n);
       const batch = await anchorLater(f, [record]);
       await expect(prove(f, batch))
         .to.emit(f.settlement, "Proven")
@@ -236,7 +222,7 @@ describe("InferenceSettlement: contest", function () {
 
     it("accepts a record made Unconfirmable by a routine pause: the payer got the version it paid for", async function () {
       const f = await load();
-      const record = servedAfter(f, 10n);
+      const record = servedAfter(f.s, 10n);
       await time.increase(60);
       await pauseModel(f);
       await resumeModel(f);
@@ -251,7 +237,7 @@ describe("InferenceSettlement: contest", function () {
       const second = await settle(f);
       await (await f.settlement.connect(f.payer).contest(second.details)).wait();
       const batch = await anchorLater(f, [
-        servedAfter(f, 10n),
+        servedAfter(f.s, 10n),
         recordFor(second.details, second.details.settledAt + 10n),
       ]);
       await time.setNextBlockTimestamp(f.deadline - 1n);
@@ -266,8 +252,8 @@ describe("InferenceSettlement: contest", function () {
     it("reverts with SettlementRecordNotConforming for a wrong blob, another version, or a record served before payment or from release on", async function () {
       const f = await load();
       const early = await anchorLater(f, [
-        servedAfter(f, 10n, { blobId: blobOf(MODEL_ID, 3) }),
-        servedAfter(f, 10n, { version: 1, blobId: blobOf(MODEL_ID, 1) }),
+        servedAfter(f.s, 10n, { blobId: blobOf(MODEL_ID, 3) }),
+        servedAfter(f.s, 10n, { version: 1, blobId: blobOf(MODEL_ID, 1) }),
         recordFor(f.s.details, f.s.details.settledAt - 1n),
       ]);
       const expected = [flagsOf("WrongBlob"), flagsOf("NotLive"), 0n];
@@ -307,7 +293,7 @@ describe("InferenceSettlement: contest", function () {
       const f = await load();
       const other = await settle(f);
       const batch = await anchorLater(f, [
-        servedAfter(f, 10n),
+        servedAfter(f.s, 10n),
         recordFor(other.details, other.details.settledAt + 1n),
       ]);
       await expect(
@@ -328,7 +314,7 @@ describe("InferenceSettlement: contest", function () {
 
     it("reverts with SettlementUnauthorized for anyone but the payee", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n)]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n)]);
       for (const caller of [f.payer, f.stranger]) {
         await expect(
           f.settlement
@@ -342,7 +328,7 @@ describe("InferenceSettlement: contest", function () {
 
     it("keeps the fault rule: a proven settlement of a version marked Faulty before release is refunded, not claimed", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n)]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n)]);
       await (await prove(f, batch)).wait();
       const faultyAt = await rollbackTo(f, 1, Disposition.Faulty);
       await time.increaseTo(f.s.details.releaseAt);
@@ -356,7 +342,7 @@ describe("InferenceSettlement: contest", function () {
 
     it("reverts with SettlementNotOpen once the payment is claimed", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n)]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n)]);
       await (await prove(f, batch)).wait();
       await time.increaseTo(f.s.details.releaseAt);
       await (await claim(f)).wait();
@@ -450,7 +436,7 @@ describe("InferenceSettlement: contest", function () {
 
     it("refunds it on a challenge with a non-conforming record before release", async function () {
       const f = await load();
-      const batch = await anchorLater(f, [servedAfter(f, 10n, { blobId: blobOf(MODEL_ID, 3) })]);
+      const batch = await anchorLater(f, [servedAfter(f.s, 10n, { blobId: blobOf(MODEL_ID, 3) })]);
       await expect(
         f.settlement
           .connect(f.payer)

@@ -138,4 +138,19 @@ describe("VersionBound (through RatingBoard)", function () {
       .to.be.revertedWithCustomError(f.board, "VersionBoundNothingLive")
       .withArgs(MODEL_ID);
   });
+
+  it("reverts with VersionBoundRegistryUnreadable when bound to an address that is not a registry, and bubbles a registry's own revert", async function () {
+    const f = await load();
+    const noCode = (await ethers.deployContract("RatingBoard", [
+      f.stranger.address,
+    ])) as unknown as RatingBoard;
+    await expect(noCode.rate(MODEL_ID, 2, 0, 1))
+      .to.be.revertedWithCustomError(noCode, "VersionBoundRegistryUnreadable")
+      .withArgs(f.stranger.address);
+    // A contract without `live` (a token) reverts without data, which is passed on unchanged.
+    const token = (await ethers.deployContract("RatingBoard", [
+      await f.token.getAddress(),
+    ])) as unknown as RatingBoard;
+    await expect(token.rate(MODEL_ID, 2, 0, 1)).to.be.revertedWithoutReason(ethers);
+  });
 });

@@ -64,7 +64,8 @@ interface IInferenceSettlement {
         uint168 settledAmount;
         uint40 refundedCount;
         uint168 refundedAmount;
-        /// The bound version's `faultyAt` as cached by the bucket's first refund (0 until then).
+        /// The bound version's `faultyAt` as cached by the bucket's first VersionFaulty refund
+        /// (0 until then).
         uint48 faultyAtCached;
     }
 
@@ -115,7 +116,8 @@ interface IInferenceSettlement {
     error SettlementTokenUnreadable(address token);
     /// @notice No settlement matches these details.
     error SettlementUnknown(bytes32 settlementId);
-    /// @notice The settlement was claimed or refunded already.
+    /// @notice The settlement was claimed or refunded already (for {contest}: or is contested or
+    /// proven already; for {prove}: or is proven already).
     error SettlementNotOpen(bytes32 settlementId, SettlementState state);
     /// @notice Only the payee claims; only the payer refunds or challenges.
     error SettlementUnauthorized(bytes32 settlementId, address caller);

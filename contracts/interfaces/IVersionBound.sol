@@ -7,6 +7,8 @@ pragma solidity 0.8.34;
  * expects, like a slippage guard.
  */
 interface IVersionBound {
+    /// @notice `registry.live` answered nothing usable: the address is not a model registry.
+    error VersionBoundRegistryUnreadable(address registry);
     /// @notice The model is paused: nothing is live.
     error VersionBoundModelPaused(bytes32 modelId);
     /// @notice No version of the model is live.

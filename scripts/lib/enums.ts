@@ -128,19 +128,8 @@ export interface SettlementDetails {
   releaseAt: bigint;
 }
 
-/** The named fields of a `Settled` event (ethers' parsed log args), as far as they are read. */
-export interface SettledEventArgs {
-  payer: string;
-  requestId: string;
-  modelId: string;
-  version: bigint;
-  epoch: bigint;
-  payee: string;
-  token: string;
-  amount: bigint;
-  settledAt: bigint;
-  releaseAt: bigint;
-}
+/** A `Settled` event's parsed args: every field of the details, under the same names. */
+export type SettledEventArgs = SettlementDetails;
 
 /**
  * The settlement's details from its `Settled` event: the event carries every field (model and

@@ -64,6 +64,7 @@ import {
   SettlementState,
   VersionStatus,
   type SettledEventArgs,
+  type SettlementDetails,
   detailsFromSettled,
   enumNames,
 } from "./enums.js";
@@ -692,6 +693,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
 
   // ---- payments bound to the version's epochs
   const payments: ReportPayment[] = [];
+  const detailsById = new Map<string, SettlementDetails>();
   const settledTopic = settlement.interface.getEvent("Settled").topicHash;
   const settledLogs =
     epochs.length === 0
@@ -706,6 +708,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     const parsed = settlement.interface.parseLog(log);
     if (parsed === null) continue;
     const d = detailsFromSettled(parsed.args as unknown as SettledEventArgs);
+    detailsById.set(parsed.args.settlementId as string, d);
     if (num(d.version) !== version) continue; // an epoch is one version's; defensive
     payments.push({
       settlementId: parsed.args.settlementId as string,
@@ -731,12 +734,17 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
   // The settlement's own rules (IInferenceSettlement claim / refund), from releaseState.
   const [, pausedSinceRaw] = await registry.releaseState(modelId, version, at);
   const pausedSince = num(pausedSinceRaw);
-  payments.forEach((p, i) => {
-    p.state = nameOf(SETTLEMENT_STATES, states[i]);
+  payments.forEach((p, i) => (p.state = nameOf(SETTLEMENT_STATES, states[i])));
+  // The contract's own proof deadline of each contested payment (one rule, one place).
+  const contestedIds = payments.filter((p) => p.state === "Contested").map((p) => p.settlementId);
+  const deadlines = await mapLimit(contestedIds, VERIFY_CONCURRENCY, async (id) =>
+    num(await settlement.proofDeadlineOf(detailsById.get(id)!, at)),
+  );
+  const proofDeadlineOf = new Map(contestedIds.map((id, i) => [id, deadlines[i]]));
+  payments.forEach((p) => {
     if (isOpenState(p.state)) {
       const contested = p.state === "Contested";
-      // IInferenceSettlement.proofDeadlineOf: one more hold period after release.
-      const proofDeadline = p.releaseAt + (p.releaseAt - p.settledAt);
+      const proofDeadline = proofDeadlineOf.get(p.settlementId) ?? 0;
       p.openStatus =
         faultyAt !== 0 && faultyAt < p.releaseAt
           ? "refundable"

@@ -17,7 +17,12 @@ import {
 } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { ProofMask, type SettledEventArgs, detailsFromSettled } from "../../scripts/lib/enums.js";
+import {
+  ProofMask,
+  type SettledEventArgs,
+  type SettlementDetails,
+  detailsFromSettled,
+} from "../../scripts/lib/enums.js";
 import { ProofPath, RECORD_FORMAT_V1, type InferenceRecord } from "../../scripts/lib/record.js";
 import {
   INFERENCE_ANCHOR_FUNCTION_ROLES,
@@ -37,7 +42,6 @@ import {
   wiringCalls,
   type RegistryFixture,
 } from "./registry-fixture.js";
-import type { SettlementDetails } from "../../scripts/lib/enums.js";
 
 // Shared definitions, under the names these tests use (Path is ProofPath).
 export {
@@ -396,6 +400,15 @@ export function recordFor(
   };
 }
 
+/** A record of `s`'s request served `after` seconds after it settled. */
+export function servedAfter(
+  s: Settlement,
+  after: bigint,
+  overrides: Partial<InferenceRecord> = {},
+): InferenceRecord {
+  return recordFor(s.details, s.details.settledAt + after, overrides);
+}
+
 export interface AnchorOptions extends AnchorRange {
   /** The node that anchors (and served the records); the fixture's `node` if omitted. */
   node?: HardhatEthersSigner;
@@ -413,4 +426,13 @@ export async function anchorRecords(
 ): Promise<Batch> {
   const anchor = f.anchor.connect(options.node ?? f.node);
   return anchorTree(f.connection, anchor, MODEL_ID, records, FILE_REF, options);
+}
+
+/** Lets a minute pass (so that every `servedAt` is in the past), then anchors `records` as the node. */
+export async function anchorLater(
+  f: Pick<SettlementFixture, "connection" | "anchor" | "node">,
+  records: InferenceRecord[],
+): Promise<Batch> {
+  await f.connection.networkHelpers.time.increase(60);
+  return anchorRecords(f, records);
 }
