@@ -138,11 +138,11 @@ export type SettledEventArgs = SettlementDetails;
  */
 export function detailsFromSettled(args: SettledEventArgs): SettlementDetails {
   return {
+    modelId: args.modelId,
+    epoch: args.epoch,
     payer: args.payer,
     requestId: args.requestId,
-    modelId: args.modelId,
     version: args.version,
-    epoch: args.epoch,
     payee: args.payee,
     token: args.token,
     amount: args.amount,

@@ -200,11 +200,11 @@ export interface ReportPayment {
   /** Its state now: Open, Contested, Proven, Claimed or Refunded. */
   state: string;
   /**
-   * For an open (contested, proven) payment: "refundable" (the version's fault counts from before its
-   * release), "paused" (a pause of the version that began before its release holds the claim),
-   * "unproven" (contested, the proof deadline passed: the payer takes it back), "contested" (the
-   * payee must claim with a conforming record by the proof deadline), "claimable" (released, no
-   * fault before release) or "held" (not released yet); else null.
+   * For an open (or contested, or proven) payment: "refundable" (the version's fault counts from
+   * before its release), "paused" (a pause of the version that began before its release holds the
+   * claim), "unproven" (contested, the proof deadline passed: the payer takes it back),
+   * "contested" (the payee must prove its service by the proof deadline), "claimable" (released,
+   * no fault before release) or "held" (not released yet); else null.
    */
   openStatus: "refundable" | "paused" | "unproven" | "contested" | "claimable" | "held" | null;
   claim: ReportClaim | null;
