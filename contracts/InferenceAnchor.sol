@@ -38,6 +38,11 @@ import {ProofPaths} from "./libraries/ProofPaths.sol";
  * - Governance could rewrite what was verified: batches are never removed or changed; disputes
  *   are appended; verification never reads an operator's *current* status, and an enclave key's
  *   revocation only affects batches anchored after it.
+ * - Governance could flip a standing back by re-proposing a Withdrawn version (its status goes
+ *   Withdrawn -> Proposed -> Withdrawn) or by registering a version a record named before it
+ *   existed: standings derive only from facts written once (registration time, Faulty, the
+ *   latest withdrawal time, epoch ends, dispute count), so from the block after its anchoring a
+ *   record's flags only ever grow, and only by VersionFaulty, VersionWithdrawn or BatchDisputed.
  * - A thief of an enclave key could sign records: only for its node, only with `servedAt` after
  *   the key's registration, and only in batches anchored before the guardian revokes it.
  * - A caller of {verifyAttestation} could starve the ZK verifier of gas so that an honest proof
@@ -398,7 +403,7 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
             mode,
             hint
         );
-        flags |= _versionFlags(r, blobId, packed);
+        flags |= _versionFlags(r, blobId, packed, b.anchoredAt);
         if (servedAt < b.firstServedAt || servedAt > b.lastServedAt) {
             flags |= _flag(Standing.OutsideBatchRange);
         }
@@ -414,21 +419,30 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
         if (b.disputeCount != 0) flags |= _flag(Standing.BatchDisputed);
     }
 
-    /// @dev The flags about the claimed version itself, from the registry's packed context.
+    /**
+     * @dev The flags about the claimed version itself, from the registry's packed context. Each
+     * derives from a fact that never changes back, so a later block only ever adds flags:
+     * UnknownVersion from "not registered before the batch was anchored" (a version registered
+     * later cannot turn it into another standing), VersionFaulty from the Faulty status (terminal),
+     * VersionWithdrawn from the latest withdrawal time (only moves forward), never from the
+     * current status, which a re-proposal of a Withdrawn version changes back and forth.
+     */
     function _versionFlags(
         InferenceRecord calldata r,
         bytes32 blobId,
-        uint256 packed
+        uint256 packed,
+        uint48 anchoredAt
     ) private pure returns (uint256 flags) {
         IModelRegistry.VersionStatus status = IModelRegistry.VersionStatus(uint8(packed));
-        if (status == IModelRegistry.VersionStatus.None) return _flag(Standing.UnknownVersion);
+        if (status == IModelRegistry.VersionStatus.None || uint48(packed >> 128) >= anchoredAt) {
+            return _flag(Standing.UnknownVersion);
+        }
         if (r.blobId != blobId) flags |= _flag(Standing.WrongBlob);
         if (!ProofPaths.allows(uint8(packed >> 8), r.proofPath)) {
             flags |= _flag(Standing.ProofPathNotAllowed);
         }
         if (status == IModelRegistry.VersionStatus.Faulty) flags |= _flag(Standing.VersionFaulty);
-        if (status == IModelRegistry.VersionStatus.Withdrawn)
-            flags |= _flag(Standing.VersionWithdrawn);
+        if (packed & (uint256(1) << 176) != 0) flags |= _flag(Standing.VersionWithdrawn);
     }
 
     function _multiproofIncludes(

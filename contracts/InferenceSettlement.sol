@@ -45,11 +45,21 @@ import {VersionBound} from "./VersionBound.sol";
  * - A payer could close the bound window before the node anchors (the permissionless `activate`
  *   of a due promotion, or waiting for a routine pause) and challenge the honest record as
  *   NotLive or Unconfirmable: those two count only when the version was taken down (the bound
- *   epoch ended by Rollback or Revoke, or by a pause after which the version was marked), which
- *   the payer cannot cause. After a promotion or a routine pause the payer still got the version
- *   it paid for. The cost falls on an honest node that served just before a takedown and
- *   anchored after it, even a Withdrawn one: it cannot be told from a node that served the
- *   pulled version later and backdated the record.
+ *   epoch ended by Rollback or Revoke, or by a pause during which the guardian rolled back or
+ *   revoked it: the registry's `takenDownAt`, written once at that act) no later than the
+ *   record's anchoring, which the payer cannot cause. After a promotion or a routine pause the
+ *   payer still got the version it paid for. The cost falls on an honest node that served just
+ *   before a takedown and anchored after it, even a Withdrawn one: it cannot be told from a node
+ *   that served the pulled version later and backdated the record.
+ * - Governance could flip a judgement about a past payment (re-propose a Withdrawn version so
+ *   that its records stop reading Withdrawn, cancel afterwards, or withdraw it from a later
+ *   epoch so that an earlier routine pause reads as a takedown): judgements read only facts
+ *   written once (the record's anchored standing, the committed details, `takenDownAt` of the
+ *   bound epoch, `faultyAt`), and a takedown after the record's anchoring never counts against
+ *   it. Once the record is anchored, `prove` and `challenge` of it give the same answer at every
+ *   later block, except where the payment's own deadlines close them. The cost: a node that
+ *   kept serving during the guardian's pause and anchored before the guardian decided is judged
+ *   as after a routine pause (a Faulty marking still refunds through `refund`).
  * - A node could serve before it was paid and date the record earlier: pay-before-serve means a
  *   record served before the settlement (`servedAt < settledAt`) does not conform.
  * - Anyone could squat a request id: settlements are keyed by `keccak256(payer, requestId)`.
@@ -90,15 +100,10 @@ contract InferenceSettlement is
             (1 << uint8(IInferenceAnchor.Standing.OutsideBatchRange));
 
     /// @dev Flags about the window the record claims: they count only when the version was taken
-    /// down (see {_judge} and the contract's notes).
+    /// down no later than the record's anchoring (see {_judge} and the contract's notes).
     uint256 private constant _WINDOW_FLAGS =
         (1 << uint8(IInferenceAnchor.Standing.NotLive)) |
             (1 << uint8(IInferenceAnchor.Standing.Unconfirmable));
-
-    /// @dev The version has since been marked Faulty or Withdrawn.
-    uint256 private constant _TAKEN_DOWN_FLAGS =
-        (1 << uint8(IInferenceAnchor.Standing.VersionFaulty)) |
-            (1 << uint8(IInferenceAnchor.Standing.VersionWithdrawn));
 
     uint256 private constant _STATE_MASK = 0xff;
 
@@ -374,10 +379,17 @@ contract InferenceSettlement is
      * was paid for, with the record's flags. Reverts unless the record names this request, payer,
      * model and payee, and is included in one of the payee's batches. Non-conforming: a record
      * flag of {_RECORD_FLAGS}; another version than the bound one; served before the payment or
-     * from its release on; NotLive / Unconfirmable when the version was taken down and the payer
-     * could not have closed the bound window itself: the bound epoch ended by Rollback or Revoke,
-     * or by a pause and the version has since been marked Withdrawn or Faulty (the guardian's
-     * usual pause-then-roll-back, during which no epoch closes).
+     * from its release on; NotLive / Unconfirmable when the bound version was taken down at or
+     * before the record's anchoring (the registry's {IModelRegistry-takenDownAt} of the bound
+     * epoch: its rollback or revoke, or a takedown during the pause that ended it), which the
+     * payer cannot cause.
+     *
+     * Every input is a fact fixed once the record is anchored: its flags from verifyRecord (the
+     * ones used here never change after the anchoring block), the settlement's committed details,
+     * and a takedown time written once and counted only if it came no later than the anchoring.
+     * So no later act (a re-proposal, a cancellation, a resume, a takedown from a later epoch, a
+     * takedown after an honest node anchored during a routine pause) flips the answer for the
+     * same record.
      */
     function _judge(
         bytes32 id,
@@ -402,13 +414,10 @@ contract InferenceSettlement is
             record.servedAt >= details.releaseAt
         ) return (false, flags);
         if (flags & _WINDOW_FLAGS != 0) {
-            IModelRegistry.EndReason ended = registry
-                .getEpoch(details.modelId, details.epoch)
-                .endReason;
+            uint48 takenDown = registry.takenDownAt(details.modelId, details.epoch);
             if (
-                ended == IModelRegistry.EndReason.Rollback ||
-                ended == IModelRegistry.EndReason.Revoke ||
-                (ended == IModelRegistry.EndReason.Pause && flags & _TAKEN_DOWN_FLAGS != 0)
+                takenDown != 0 &&
+                takenDown <= anchor.getBatch(details.modelId, details.payee, root).anchoredAt
             ) return (false, flags);
         }
         return (true, flags);

@@ -30,7 +30,14 @@ import {ProofPaths} from "./libraries/ProofPaths.sol";
  * - Anyone could rewrite history: no function deletes or overwrites an epoch or an incident;
  *   time keys come from the block, never from calldata; the contract is not upgradeable.
  * - A caller of {epochAtWithHint} could pass a wrong hint: the hint is checked, not trusted.
+ * - Governance could change an answer about the past (re-propose a Withdrawn version, cancel,
+ *   resume, take a version down from a later epoch): standings and settlement judgements read
+ *   only facts written once ({takenDownAt}, {faultyAt}, a version's latest withdrawal time, the
+ *   epoch list), never a status that a later act changes back.
  */
+// Sixteen state variables: each history fact has its own append-only map (one more would be a
+// packed struct that every hot path pays to decode).
+// solhint-disable-next-line max-states-count
 contract ModelRegistry is IModelRegistry, AccessManaged {
     using Checkpoints for Checkpoints.Trace208;
     using Time for Time.Delay;
@@ -73,6 +80,9 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     /// @dev When each Faulty version's fault counts from (see {faultyAt}). Written once: Faulty
     /// is terminal.
     mapping(bytes32 modelId => mapping(uint32 version => uint48)) private _faultSince;
+    /// @dev When the guardian took down the paused version of an epoch that a pause had ended
+    /// (see {takenDownAt}). Written once, by the rollback or revoke during that pause.
+    mapping(bytes32 modelId => mapping(uint32 epochId => uint48)) private _pauseTakedownAt;
     uint32 private _incidentCount;
     Time.Delay private _promotionDelay;
     uint32 private _proposalGracePeriod;
@@ -207,9 +217,11 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
             proofMask: proofMask,
             zkVerifier: zkVerifier,
             registeredAt: Time.timestamp(),
+            withdrawn: false,
             weightsHash: weightsHash,
             publisher: msg.sender,
             dispositionAt: 0,
+            withdrawnAt: 0,
             metadataURI: metadataURI
         });
         _versionOfBlob[modelId][blobId] = version;
@@ -296,6 +308,7 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
 
         _cancelPending(modelId, CancelReason.Rollback);
         if (m.liveEpoch != 0) _closeEpoch(modelId, m, EndReason.Rollback);
+        else _markPauseTakedown(modelId, m);
         _markDisposition(modelId, fromVersion, disposition, m.pausedAt);
         incidentId = _openIncident(
             modelId,
@@ -342,6 +355,7 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         } else if (status == VersionStatus.Active) {
             _cancelPending(modelId, CancelReason.Revoke);
             if (m.liveEpoch != 0) _closeEpoch(modelId, m, EndReason.Revoke);
+            else _markPauseTakedown(modelId, m);
             m.current = 0;
             m.paused = false;
             m.pausedAt = 0;
@@ -454,7 +468,16 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     ) external view returns (bytes32 blobId, uint256 packed) {
         Version storage v = _versions[modelId][version];
         blobId = v.blobId;
-        packed = uint256(v.status) | (uint256(v.proofMask) << 8); // one slot
+        // One SLOAD of the version's second slot: status (bits 0-7), proofMask (8-15),
+        // zkVerifier (16-175), registeredAt (176-223), withdrawn (224-231). Verification is
+        // gas-bounded, and field-by-field reads would load the slot four times.
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(add(v.slot, 1))
+        }
+        packed = (word & 0xffff) | (((word >> 176) & type(uint48).max) << 128);
+        // The withdrawal time's slot is read only for versions ever withdrawn (rare).
+        if ((word >> 224) & 0xff != 0 && v.withdrawnAt >= servedAt) packed |= uint256(1) << 176;
         uint32 epoch;
         uint32 liveVersion;
         uint48 endTime;
@@ -619,6 +642,14 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
         return _faultSince[modelId][version];
     }
 
+    /// @inheritdoc IModelRegistry
+    function takenDownAt(bytes32 modelId, uint32 epoch) external view returns (uint48) {
+        Epoch storage e = _epochs[modelId][epoch];
+        EndReason reason = e.endReason;
+        if (reason == EndReason.Rollback || reason == EndReason.Revoke) return e.endTime;
+        return _pauseTakedownAt[modelId][epoch];
+    }
+
     // ================================================================ internals
 
     function _model(bytes32 modelId) private view returns (ModelState storage m) {
@@ -723,7 +754,15 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
             _faultSince[modelId][version] = pauseStart != 0 ? pauseStart : nowTs;
         } else {
             v.status = VersionStatus.Withdrawn;
+            v.withdrawn = true;
+            v.withdrawnAt = nowTs;
         }
+    }
+
+    /// @dev While paused, the newest epoch is the one the pause ended (nothing opens during a
+    /// pause), and its version is the paused one being taken down now.
+    function _markPauseTakedown(bytes32 modelId, ModelState storage m) private {
+        _pauseTakedownAt[modelId][m.epochCount] = Time.timestamp();
     }
 
     function _openIncident(

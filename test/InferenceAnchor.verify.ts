@@ -355,7 +355,7 @@ describe("InferenceAnchor verification", function () {
       expect(await verify(f, batch, 0)).to.deep.equal(expected("VersionFaulty"));
     });
 
-    it("reports VersionWithdrawn for a record of a version withdrawn later, and VersionFaulty once escalated", async function () {
+    it("reports VersionWithdrawn for a record of a version withdrawn later, and keeps it beside VersionFaulty once escalated", async function () {
       const f = await loadFixture();
       await time.increase(60);
       const t = await now();
@@ -368,7 +368,71 @@ describe("InferenceAnchor verification", function () {
           .connect(f.guardian)
           .revoke(MODEL_ID, 2, Disposition.Faulty, REASON_HASH, REASON_URI)
       ).wait();
-      expect(await verify(f, batch, 0)).to.deep.equal(expected("VersionFaulty"));
+      expect(await verify(f, batch, 0)).to.deep.equal(
+        expected("VersionFaulty", "VersionWithdrawn"),
+      );
+    });
+
+    it("keeps VersionWithdrawn while the withdrawn version is proposed again, after the proposal expires and after it is cancelled", async function () {
+      const f = await loadFixture();
+      await time.increase(60);
+      const t = await now();
+      const { batch } = await anchorBatch(connection, f, [makeRecord(f, t - 10n)]);
+      await time.increase(60);
+      await rollbackTo(f.registry, f.guardian, MODEL_ID, 1, Disposition.Withdrawn);
+      const withdrawn = expected("VersionWithdrawn");
+      expect(await verify(f, batch, 0)).to.deep.equal(withdrawn);
+      await (await f.registry.connect(f.governor).propose(MODEL_ID, 2)).wait();
+      expect(await f.registry.versionStatus(MODEL_ID, 2)).to.equal(VersionStatus.Proposed);
+      expect(await verify(f, batch, 0)).to.deep.equal(withdrawn);
+      await time.increase(10n * 24n * 3600n); // past the proposal's expiry, still Proposed
+      expect(await verify(f, batch, 0)).to.deep.equal(withdrawn);
+      await (await f.registry.connect(f.guardian).cancelProposal(MODEL_ID)).wait();
+      expect(await verify(f, batch, 0)).to.deep.equal(withdrawn);
+    });
+
+    it("does not mark a record served after a Withdrawn version was promoted again, and keeps the marks of the first life", async function () {
+      const f = await loadFixture();
+      await time.increase(60);
+      const first = makeRecord(f, (await now()) - 10n);
+      const { batch: firstBatch } = await anchorBatch(connection, f, [first]);
+      await time.increase(60);
+      await rollbackTo(f.registry, f.guardian, MODEL_ID, 1, Disposition.Withdrawn);
+      await (await f.registry.connect(f.governor).propose(MODEL_ID, 2)).wait();
+      await time.increase(24n * 3600n);
+      await (await f.registry.activate(MODEL_ID)).wait();
+      await time.increase(60);
+      const second = makeRecord(f, (await now()) - 10n);
+      const { batch: secondBatch } = await anchorBatch(connection, f, [second]);
+      await time.increase(60);
+      expect(await verify(f, secondBatch, 0)).to.deep.equal(expected());
+      expect(await verify(f, firstBatch, 0)).to.deep.equal(expected("VersionWithdrawn"));
+    });
+
+    it("keeps UnknownVersion for a record naming a version registered only after its batch was anchored", async function () {
+      const f = await loadFixture();
+      await time.increase(60);
+      const record = makeRecord(f, (await now()) - 10n, {
+        version: 4,
+        blobId: blobOf(MODEL_ID, 4),
+      });
+      const { batch } = await anchorBatch(connection, f, [record]);
+      await time.increase(60);
+      expect(await verify(f, batch, 0)).to.deep.equal(expected("UnknownVersion", "NotLive"));
+      await (
+        await f.registry
+          .connect(f.publisher)
+          .registerVersion(
+            MODEL_ID,
+            blobOf(MODEL_ID, 4),
+            id("weights:4"),
+            "ipfs://v4",
+            1,
+            ZeroAddress,
+          )
+      ).wait();
+      expect(await f.registry.versionCount(MODEL_ID)).to.equal(4n);
+      expect(await verify(f, batch, 0)).to.deep.equal(expected("UnknownVersion", "NotLive"));
     });
 
     it("reports the records of a batch anchored while the model is paused after a rollback", async function () {

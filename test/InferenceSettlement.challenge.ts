@@ -160,7 +160,8 @@ describe("InferenceSettlement: challenge", function () {
       const f = await load();
       const rolledBackAt = await rollbackTo(f, 1, Disposition.Withdrawn);
       const batch = await anchorLater(f, [recordFor(f.s.details, rolledBackAt + 10n)]);
-      await expectChallengeRefund(f, batch, flagsOf("NotLive", "VersionWithdrawn"));
+      // Withdrawn before it was served: VersionWithdrawn speaks of records served up to the marking.
+      await expectChallengeRefund(f, batch, flagsOf("NotLive"));
     });
 
     it("refunds the payer for an Unconfirmable record when the version was revoked", async function () {

@@ -275,7 +275,7 @@ describe("InferenceSettlement: contest", function () {
       const batch = await anchorLater(f, [recordFor(f.s.details, rolledBackAt + 1n)]);
       await expect(prove(f, batch))
         .to.be.revertedWithCustomError(f.settlement, "SettlementRecordNotConforming")
-        .withArgs(f.s.id, flagsOf("NotLive", "VersionWithdrawn"));
+        .withArgs(f.s.id, flagsOf("NotLive"));
     });
 
     it("reverts with SettlementRecordNotConforming for a record served after a takedown that followed a pause (no epoch closed at the rollback)", async function () {
@@ -284,9 +284,10 @@ describe("InferenceSettlement: contest", function () {
       const rolledBackAt = await rollbackTo(f, 1, Disposition.Withdrawn);
       const batch = await anchorLater(f, [recordFor(f.s.details, rolledBackAt + 1n)]);
       expect((await f.registry.getEpoch(MODEL_ID, 2)).endReason).to.equal(4n); // Pause
+      expect(await f.registry.takenDownAt(MODEL_ID, 2)).to.equal(rolledBackAt);
       await expect(prove(f, batch))
         .to.be.revertedWithCustomError(f.settlement, "SettlementRecordNotConforming")
-        .withArgs(f.s.id, flagsOf("NotLive", "VersionWithdrawn"));
+        .withArgs(f.s.id, flagsOf("NotLive"));
     });
 
     it("reverts with SettlementRecordMismatch for another request's record and SettlementRecordNotIncluded for a wrong proof", async function () {

@@ -270,6 +270,51 @@ describe("ModelRegistry history", function () {
     });
   });
 
+  describe("epochAtWithHint at the second of a zero-length epoch (opened at or before t)", function () {
+    it("takes the zero-length epoch of a resume and a pause in one block inside a pause as the hint for that second", async function () {
+      const { registry, guardian, act } = await loadFixture();
+      await act.promote(MODEL_ID, 1n); // epoch 1
+      const guard = registry.connect(guardian);
+      await (await guard.pause(MODEL_ID)).wait(); // ends epoch 1
+      const paused = BigInt((await registry.getEpoch(MODEL_ID, 1)).endTime);
+      const block = await act.inOneBlock(paused + 600n, [
+        () => guard.resume(MODEL_ID, GAS), // opens epoch 2 at T
+        () => guard.pause(MODEL_ID, GAS), // and closes it at T
+      ]);
+      await settle();
+      const t = block.timestamp;
+      const e2 = await registry.getEpoch(MODEL_ID, 2);
+      expect([e2.startTime, e2.endTime]).to.deep.equal([t, t]);
+      expect(await registry.epochAtWithHint(MODEL_ID, t, 2)).to.deep.equal([0n, 0n, 0n]);
+      await expect(registry.epochAtWithHint(MODEL_ID, t, 1))
+        .to.be.revertedWithCustomError(registry, "ModelRegistryBadEpochHint")
+        .withArgs(MODEL_ID, t, 1n);
+      // One second earlier the zero-length epoch had not opened: epoch 1 is the hint.
+      expect(await registry.epochAtWithHint(MODEL_ID, t - 1n, 1)).to.deep.equal([0n, 0n, 0n]);
+      await expect(registry.epochAtWithHint(MODEL_ID, t - 1n, 2))
+        .to.be.revertedWithCustomError(registry, "ModelRegistryBadEpochHint")
+        .withArgs(MODEL_ID, t - 1n, 2n);
+    });
+
+    it("takes a first epoch opened and closed at T as the hint for T, not 0", async function () {
+      const { registry, guardian, act } = await loadFixture();
+      await act.propose(MODEL_ID, 1n);
+      const { earliestActivation } = await registry.pendingProposal(MODEL_ID);
+      const guard = registry.connect(guardian);
+      const block = await act.inOneBlock(earliestActivation, [
+        () => guard.activate(MODEL_ID, GAS),
+        () => guard.pause(MODEL_ID, GAS),
+      ]);
+      await settle();
+      const t = block.timestamp;
+      expect(await registry.epochAtWithHint(MODEL_ID, t, 1)).to.deep.equal([0n, 0n, 0n]);
+      await expect(registry.epochAtWithHint(MODEL_ID, t, 0))
+        .to.be.revertedWithCustomError(registry, "ModelRegistryBadEpochHint")
+        .withArgs(MODEL_ID, t, 0n);
+      expect(await registry.epochAtWithHint(MODEL_ID, t - 1n, 0)).to.deep.equal([0n, 0n, 0n]);
+    });
+  });
+
   describe("epochAtWithHint", function () {
     /** e1 v1 | e2 v2 | pause gap | e3 v2 (rolled back) | e4 v1 (open). */
     async function history() {

@@ -24,7 +24,7 @@ import {InferenceRecord} from "../libraries/InferenceRecordLib.sol";
  *  1 NotIncluded        the proof does not put the record in the anchored batch
  *  2 UnknownFormat      the record format is not one this contract knows (only 1)
  *  3 WrongModel         `record.modelId` is not the batch's model
- *  4 UnknownVersion     the claimed version was never registered
+ *  4 UnknownVersion     the claimed version was not registered before the batch was anchored
  *  5 WrongBlob          `record.blobId` is not the registered version's weights
  *  6 ProofPathNotAllowed the version may not be served with `record.proofPath`
  *  7 OutsideBatchRange  `servedAt` is outside the batch's declared `[first, last]` range
@@ -33,13 +33,17 @@ import {InferenceRecord} from "../libraries/InferenceRecordLib.sol";
  *  9 Unconfirmable      the claimed version was live at `servedAt`, but that window closed at or
  *                       before the batch's anchoring time: a node that served later could have
  *                       backdated the record, so it cannot pass as conforming
- * 10 VersionFaulty      the version has since been marked Faulty
- * 11 VersionWithdrawn   the version has since been marked Withdrawn
+ * 10 VersionFaulty      the version has been marked Faulty (terminal)
+ * 11 VersionWithdrawn   the version was marked Withdrawn at or after `servedAt` (kept when it
+ *                       is proposed or promoted again, or escalated to Faulty, later)
  * 12 BatchDisputed      the guardian disputed the batch
  *  0 Conforming         no flag: the claimed version was live at `servedAt` and stayed live
  *                       until the batch was anchored, with its registered weights and an
  *                       allowed proof path, in an undisputed batch.
  * When the record is not included only NotIncluded is reported: nothing else about it is proven.
+ * Standings are monotone: every flag derives from facts written once, so from the block after the
+ * batch's anchoring the flags of a record only ever grow, and only by VersionFaulty,
+ * VersionWithdrawn and BatchDisputed; no governance act removes one (see the README).
  * Every verify function reverts with {AnchorUnknownBatch} when `record.node` anchored no such root.
  */
 interface IInferenceAnchor {

@@ -53,10 +53,14 @@ interface IModelRegistry {
     }
 
     /**
-     * @notice One registered version. Everything but `status` and `dispositionAt` is fixed at
-     * registration. `dispositionAt` is when the guardian last marked it Faulty or Withdrawn.
-     * @dev Storage: `blobId` | `status, proofMask, zkVerifier, registeredAt` | `weightsHash` |
-     * `publisher, dispositionAt` | `metadataURI`.
+     * @notice One registered version. Everything but `status`, `dispositionAt`, `withdrawn` and
+     * `withdrawnAt` is fixed at registration. `dispositionAt` is when the guardian last marked it
+     * Faulty or Withdrawn. `withdrawn` is set the first time it is marked Withdrawn and never
+     * cleared (a later proposal, activation or escalation to Faulty leaves it), and `withdrawnAt`
+     * is the time of its latest Withdrawn marking: only ever moves forward. Standings read these
+     * facts, never `status`, which a later proposal changes back and forth.
+     * @dev Storage: `blobId` | `status, proofMask, zkVerifier, registeredAt, withdrawn` |
+     * `weightsHash` | `publisher, dispositionAt, withdrawnAt` | `metadataURI`.
      */
     struct Version {
         bytes32 blobId;
@@ -64,9 +68,11 @@ interface IModelRegistry {
         uint8 proofMask;
         address zkVerifier;
         uint48 registeredAt;
+        bool withdrawn;
         bytes32 weightsHash;
         address publisher;
         uint48 dispositionAt;
+        uint48 withdrawnAt;
         string metadataURI;
     }
 
@@ -278,7 +284,8 @@ interface IModelRegistry {
     );
     /// @notice History queries take a past time: the current timestamp's state is not final yet.
     error ModelRegistryFutureLookup(uint48 timepoint, uint48 currentTime);
-    /// @notice The hint is not the epoch live at `timepoint` (nor the last one before a gap).
+    /// @notice The hint is not the epoch live at `timepoint` (nor, in a gap, the last epoch
+    /// opened at or before it).
     error ModelRegistryBadEpochHint(bytes32 modelId, uint48 timepoint, uint32 hint);
     /// @notice `modelId` has no epoch `epoch`.
     error ModelRegistryUnknownEpoch(bytes32 modelId, uint32 epoch);
@@ -453,13 +460,16 @@ interface IModelRegistry {
         returns (bytes32 blobId, VersionStatus status, uint8 proofMask, address zkVerifier);
 
     /**
-     * @notice For InferenceAnchor, in one call: the blob id, status and proof mask of `version`
-     * and, unless `mode` is Skip, the epoch live at `servedAt` with its version and end time,
-     * found by {epochAt} (Lookup) or checked from `hint` as {epochAtWithHint} does (Hint; a
-     * wrong hint reverts with {ModelRegistryBadEpochHint}).
+     * @notice For InferenceAnchor, in one call: the blob id, status, proof mask and registration
+     * time of `version`, whether it was marked Withdrawn at or after `servedAt` (its latest
+     * withdrawal time only moves forward, so once true this stays true) and, unless `mode` is
+     * Skip, the epoch live at `servedAt` with its version and end time, found by {epochAt}
+     * (Lookup) or checked from `hint` as {epochAtWithHint} does (Hint; a wrong hint reverts with
+     * {ModelRegistryBadEpochHint}).
      * @return blobId The version's registered blob id.
-     * @return packed `status | proofMask << 8 | epoch << 16 | liveVersion << 48 | endTime << 80`:
-     * one word, because verification is gas-bounded and every returned word costs decoding.
+     * @return packed `status | proofMask << 8 | epoch << 16 | liveVersion << 48 |
+     * endTime << 80 | registeredAt << 128 | withdrawnSinceServed << 176`: one word, because
+     * verification is gas-bounded and every returned word costs decoding.
      */
     function recordContext(
         bytes32 modelId,
@@ -522,7 +532,9 @@ interface IModelRegistry {
     /**
      * @notice The epoch live at `timepoint`, checked against a caller's hint in O(1): at most
      * two storage reads. The hint is the epoch live then, or, for a time when nothing was live,
-     * the last epoch that opened before it (0 for a time before the first epoch).
+     * the last epoch that opened at or before it (0 when none had opened by then). "At" counts:
+     * a zero-length epoch opened and closed at `timepoint` (a resume and a pause in one block,
+     * or a first activation undone in its block) is the hint for that second.
      * Also returns the epoch's version and end time (0 while it is open, and for a gap), which
      * is what consumers need to judge a time claim.
      * @dev Reverts with {ModelRegistryBadEpochHint} if the hint is wrong: it is checked, not trusted.
@@ -571,4 +583,16 @@ interface IModelRegistry {
      * changes once set. Settlements refund payments released after this time.
      */
     function faultyAt(bytes32 modelId, uint32 version) external view returns (uint48);
+
+    /**
+     * @notice When the version of `epoch` was taken down in a way that ended (or had already
+     * ended) that epoch, 0 if it never was: the epoch's end time when a rollback or revoke ended
+     * it, or, for an epoch ended by a pause, the time the guardian rolled back or revoked the
+     * paused version during that same pause. Written once, at the rollback or revoke, and never
+     * changed: a later proposal, cancellation, resume or takedown from a later epoch does not
+     * touch it. A routine pause followed by a resume leaves it 0 for good.
+     * @dev Settlements judge "was the bound window closed by a takedown?" from this fact alone,
+     * so that the answer about a past payment never depends on a status that can change back.
+     */
+    function takenDownAt(bytes32 modelId, uint32 epoch) external view returns (uint48);
 }
