@@ -67,7 +67,9 @@ import {VersionBound} from "./VersionBound.sol";
  *   every state change precedes the transfer, and every entry point is `nonReentrant`.
  * - A token could block the payee's or payer's address: both choose the recipient `to`.
  * - Governance could change the rules of a running settlement: `releaseAt` is fixed at settle
- *   time, and the proof deadline derives from it.
+ *   time, and the proof deadline derives from it. A governor (or a stolen governor key) could
+ *   front-run a payment with `setHoldPeriod(0)`, leaving the payer no contest, challenge or
+ *   refund: the payer passes `minHoldPeriod` and `settle` reverts below it.
  * - A caller could pass details that differ from what was settled: the details are checked
  *   against the stored hash commitment (including the refund cache below, which is keyed by
  *   the committed model, epoch and token).
@@ -162,7 +164,8 @@ contract InferenceSettlement is
         address payee,
         IERC20 token,
         uint256 amount,
-        bytes32 requestId
+        bytes32 requestId,
+        uint32 minHoldPeriod
     ) external nonReentrant returns (bytes32 settlementId) {
         if (payee == address(0) || amount == 0) revert SettlementZeroArgument();
         settlementId = settlementIdOf(msg.sender, requestId);
@@ -180,7 +183,7 @@ contract InferenceSettlement is
             token: token,
             amount: amount,
             settledAt: nowTs,
-            releaseAt: nowTs + _holdPeriod
+            releaseAt: nowTs + _guardedHoldPeriod(minHoldPeriod)
         });
         _settlements[settlementId] = _commit(_hashMemory(details), SettlementState.Open);
         PackedVolume storage vol = _volumes[modelId][epoch][token];
@@ -506,6 +509,12 @@ contract InferenceSettlement is
     /// @dev The commitment (248 bits of the details hash) with `state` in the low byte.
     function _commit(bytes32 detailsHash, SettlementState state) private pure returns (uint256) {
         return (uint256(detailsHash) & ~_STATE_MASK) | uint256(state);
+    }
+
+    /// @dev The hold period, or {SettlementHoldPeriodTooShort} below the payer's guard.
+    function _guardedHoldPeriod(uint32 minHoldPeriod) private view returns (uint32 hold) {
+        hold = _holdPeriod;
+        if (hold < minHoldPeriod) revert SettlementHoldPeriodTooShort(hold, minHoldPeriod);
     }
 
     function _checkHoldPeriod(uint32 value) private pure {

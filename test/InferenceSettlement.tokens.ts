@@ -10,6 +10,7 @@ import type {
 } from "../types/ethers-contracts/index.js";
 import {
   AMOUNT,
+  HOLD_PERIOD,
   Disposition,
   MINTED,
   MODEL_ID,
@@ -205,6 +206,7 @@ describe("InferenceSettlement: tokens", function () {
             await token.getAddress(),
             AMOUNT,
             nextRequestId(),
+            HOLD_PERIOD,
           ]),
         )
       ).wait();

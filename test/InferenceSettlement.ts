@@ -107,7 +107,16 @@ describe("InferenceSettlement", function () {
       expect(
         await f.settlement
           .connect(f.payer)
-          .settle.staticCall(MODEL_ID, 2, 2, f.payee.address, token, AMOUNT, requestId),
+          .settle.staticCall(
+            MODEL_ID,
+            2,
+            2,
+            f.payee.address,
+            token,
+            AMOUNT,
+            requestId,
+            HOLD_PERIOD,
+          ),
       ).to.equal(expectedId);
 
       const tx = settleTx(f, { version: 2, epoch: 2, requestId });
@@ -775,11 +784,43 @@ describe("InferenceSettlement", function () {
     });
   });
 
+  describe("the payer's guard on the hold period (minHoldPeriod)", function () {
+    it("refuses a payment front-run by setHoldPeriod(0) with SettlementHoldPeriodTooShort and changes nothing", async function () {
+      const f = await load();
+      await (await f.settlement.connect(f.governor).setHoldPeriod(0)).wait();
+      const requestId = nextRequestId();
+      const before = await f.token.balanceOf(f.payer.address);
+      await expect(settleTx(f, { requestId, minHoldPeriod: HOLD_PERIOD }))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementHoldPeriodTooShort")
+        .withArgs(0n, HOLD_PERIOD);
+      expect(await f.token.balanceOf(f.payer.address)).to.equal(before);
+      expect(await f.settlement.stateOf(settlementIdOf(f.payer.address, requestId))).to.equal(0n);
+      expect(
+        (await f.settlement.volume(MODEL_ID, 2, await f.token.getAddress())).settledCount,
+      ).to.equal(0n);
+    });
+
+    it("accepts a hold period equal to or above the guard, and any with a guard of 0", async function () {
+      const f = await load();
+      const exact = await settle(f, { minHoldPeriod: HOLD_PERIOD });
+      expect(exact.details.releaseAt - exact.details.settledAt).to.equal(HOLD_PERIOD);
+      await expect(settleTx(f, { minHoldPeriod: HOLD_PERIOD + 1n }))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementHoldPeriodTooShort")
+        .withArgs(HOLD_PERIOD, HOLD_PERIOD + 1n);
+      await (await f.settlement.connect(f.governor).setHoldPeriod(HOLD_PERIOD * 2n)).wait();
+      const longer = await settle(f, { minHoldPeriod: HOLD_PERIOD });
+      expect(longer.details.releaseAt - longer.details.settledAt).to.equal(HOLD_PERIOD * 2n);
+      await (await f.settlement.connect(f.governor).setHoldPeriod(0)).wait();
+      const unguarded = await settle(f, { minHoldPeriod: 0 });
+      expect(unguarded.details.releaseAt).to.equal(unguarded.details.settledAt);
+    });
+  });
+
   describe("a zero hold period", function () {
     it("releases at once: releaseAt equals settledAt, no refund is possible and the payee claims despite a later Faulty marking", async function () {
       const f = await load();
       await (await f.settlement.connect(f.governor).setHoldPeriod(0)).wait();
-      const { id, details } = await settle(f);
+      const { id, details } = await settle(f, { minHoldPeriod: 0 });
       expect(details.releaseAt).to.equal(details.settledAt);
       const faultyAt = await rollbackTo(f, 1, Disposition.Faulty);
       await expect(f.settlement.connect(f.payer).refund(details, f.payer.address))

@@ -153,11 +153,17 @@ interface IInferenceSettlement {
     error SettlementVolumeOverflow(bytes32 modelId, uint32 epoch, address token);
     /// @notice A hold period above the maximum.
     error SettlementInvalidHoldPeriod(uint32 value, uint32 max);
+    /// @notice The hold period is shorter than the payer's `minHoldPeriod` (it was lowered).
+    error SettlementHoldPeriodTooShort(uint32 holdPeriod, uint32 minHoldPeriod);
 
     /**
      * @notice Escrows `amount` of `token` for request `requestId`, to be served by `expectedVersion`
      * of `modelId` (and in `expectedEpoch`, unless 0). Binds the payment to the live version and
-     * epoch. The caller is the payer.
+     * epoch. The caller is the payer. `minHoldPeriod` is the payer's guard on the hold period,
+     * which the governor changes at once: the call reverts with {SettlementHoldPeriodTooShort}
+     * when the hold period is below it, so a governor (or a stolen governor key) front-running
+     * the payment with `setHoldPeriod(0)` cannot take the payer's contest, challenge and refund
+     * away. Pass the hold period the payer relies on (0 accepts any).
      * @dev Emits {Settled}.
      */
     function settle(
@@ -167,7 +173,8 @@ interface IInferenceSettlement {
         address payee,
         IERC20 token,
         uint256 amount,
-        bytes32 requestId
+        bytes32 requestId,
+        uint32 minHoldPeriod
     ) external returns (bytes32 settlementId);
 
     /**

@@ -217,7 +217,7 @@ async function settleGas(
   const requestId = hexlify(randomBytes(32));
   const tx = await settlement
     .connect(payer)
-    .settle(MODEL, version, 0, to, token, AMOUNT, requestId);
+    .settle(MODEL, version, 0, to, token, AMOUNT, requestId, await settlement.holdPeriod());
   const receipt = await tx.wait();
   if (receipt === null) throw new Error("no receipt");
   const log = receipt.logs

@@ -289,17 +289,16 @@ export async function runScenario(
   ): Promise<void> => {
     await at(t);
     const receipt = await mined(
-      settlement
-        .connect(agent)
-        .settle(
-          modelId,
-          2,
-          epoch2,
-          nodeA.address,
-          await token.getAddress(),
-          unit(amount),
-          requestOf(label),
-        ),
+      settlement.connect(agent).settle(
+        modelId,
+        2,
+        epoch2,
+        nodeA.address,
+        await token.getAddress(),
+        unit(amount),
+        requestOf(label),
+        Number(DEFAULT_PARAMETERS.holdPeriod), // the payer's guard: no shorter hold period
+      ),
     );
     for (const log of receipt.logs) {
       const parsed = settlement.interface.parseLog(log);

@@ -322,6 +322,8 @@ export interface SettleOptions {
   version?: bigint | number;
   /** The expected epoch; 0 (any) if omitted. */
   epoch?: bigint | number;
+  /** The payer's guard on the hold period; the hold period the payer reads now if omitted. */
+  minHoldPeriod?: bigint | number;
 }
 
 export interface Settlement {
@@ -346,6 +348,7 @@ export async function settleTx(
       await (options.token ?? f.token).getAddress(),
       options.amount ?? AMOUNT,
       options.requestId ?? nextRequestId(),
+      options.minHoldPeriod ?? (await f.settlement.holdPeriod()),
     );
 }
 

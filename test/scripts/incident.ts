@@ -567,7 +567,7 @@ describe("incident report (npm run incident) on the demo's story", function () {
     await (
       await s.settlement
         .connect(s.alice)
-        .settle(s.modelId, 1, 3, s.nodeA.address, token, unit(2), requestOf("p1"))
+        .settle(s.modelId, 1, 3, s.nodeA.address, token, unit(2), requestOf("p1"), 0)
     ).wait();
     await networkHelpers.time.increase(600);
     await safeExec(s.guardian.address, s.guardian.owners, {
@@ -594,7 +594,7 @@ describe("incident report (npm run incident) on the demo's story", function () {
     const receipt = await (
       await s.settlement
         .connect(s.alice)
-        .settle(s.modelId, 1, 3, s.nodeA.address, token, unit(2), requestOf("c1"))
+        .settle(s.modelId, 1, 3, s.nodeA.address, token, unit(2), requestOf("c1"), 0)
     ).wait();
     const settled = receipt!.logs
       .map((l) => s.settlement.interface.parseLog(l))

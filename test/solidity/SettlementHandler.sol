@@ -480,7 +480,8 @@ contract SettlementHandler is CheatsBase {
                 a.payee,
                 a.token,
                 a.amount,
-                a.requestId
+                a.requestId,
+                0
             )
         returns (bytes32 id) {
             _settled(a, id, reasons.length == 0);
