@@ -22,6 +22,12 @@ import { type SettledEventArgs, type SettlementDetails, detailsFromSettled } fro
 import { processProof } from "../lib/merkle.js";
 import { type InferenceRecord, ProofPath, RECORD_FORMAT_V1, leafHash } from "../lib/record.js";
 
+/**
+ * settle's budget over transferFrom: 48,000, plus the payer's hold-period guard (issue 9: its
+ * calldata word and check, 323 gas: 47,724 before it, 48,047 with it, at the same code otherwise).
+ */
+const SETTLE_BUDGET = 48_000 + 323;
+
 const connection = await network.getOrCreate();
 const { ethers, networkHelpers } = connection;
 const [deployer, governor, guardian, publisher, operator, payer, payee, holder] =
@@ -287,8 +293,8 @@ const section = {
     transferFromBaseline: transferFromGas,
     steadyState: steady.gas,
     overBaseline: steady.gas - transferFromGas,
-    budgetOverBaseline: 48_000,
-    withinBudget: steady.gas - transferFromGas <= 48_000,
+    budgetOverBaseline: SETTLE_BUDGET,
+    withinBudget: steady.gas - transferFromGas <= SETTLE_BUDGET,
     firstOfEpoch: firstOfEpoch.gas,
   },
   claim: {

@@ -209,6 +209,13 @@ export function parseRollbackTrailParameters(
     holdPeriod: parseDelay(value("holdPeriod"), where("holdPeriod")),
     adminExecutionDelay: parseDelay(value("adminExecutionDelay"), where("adminExecutionDelay")),
   };
+  if (parameters.governanceSafe === parameters.guardianSafe) {
+    throw new ParameterError(
+      `${where("guardianSafe")} is the governance Safe ${parameters.governanceSafe}: one account ` +
+        `would hold ADMIN, GOVERNOR and GUARDIAN (it could propose, cancel others' proposals and ` +
+        `take versions down alone); use two Safes with different owners`,
+    );
+  }
   if (parameters.adminExecutionDelay < parameters.promotionDelay) {
     throw new ParameterError(
       `${where("adminExecutionDelay")} (${parameters.adminExecutionDelay}s) must be at least ` +
@@ -483,6 +490,8 @@ export interface SuiteState {
   enclaveKeys: { key: string; node: string; revoked: boolean }[];
   current: {
     promotionDelay: bigint;
+    /** A scheduled promotion-delay change (0 if none): ADMIN's delay must cover it too. */
+    pendingPromotionDelay: bigint;
     proposalGracePeriod: bigint;
     maxAnchorDelay: bigint;
     holdPeriod: bigint;
@@ -769,6 +778,7 @@ export async function readSuiteState(
     enclaveKeys: [...enclaveKeys.values()],
     current: {
       promotionDelay: (await registry.promotionDelay({ blockTag })) as bigint,
+      pendingPromotionDelay: ((await registry.pendingPromotionDelay({ blockTag })) as [bigint])[0],
       proposalGracePeriod: (await registry.proposalGracePeriod({ blockTag })) as bigint,
       maxAnchorDelay: (await anchor.maxAnchorDelay({ blockTag })) as bigint,
       holdPeriod: (await settlement.holdPeriod({ blockTag })) as bigint,
@@ -902,7 +912,11 @@ export function findDrift(
 
   // ADMIN's execution delay: at least the registry's promotion delay, now and after a pending change.
   const admin = state.members.get(Role.ADMIN)?.find((a) => a.account === parameters.governanceSafe);
-  const floor = state.current.promotionDelay;
+  // A scheduled increase counts already: it will apply without any further act.
+  const floor =
+    state.current.pendingPromotionDelay > state.current.promotionDelay
+      ? state.current.pendingPromotionDelay
+      : state.current.promotionDelay;
   if (admin !== undefined) {
     if (admin.executionDelay < floor) {
       add(
@@ -933,6 +947,20 @@ export function findDrift(
           `${who(a.account)} holds ${roleName(role)} with execution delay ${seconds(a.executionDelay)}`,
         );
       }
+    }
+  }
+
+  // Separation of duties: no account both governs (ADMIN or GOVERNOR) and guards (GUARDIAN).
+  const governs = new Set(
+    [Role.ADMIN, Role.GOVERNOR].flatMap((r) => (state.members.get(r) ?? []).map((a) => a.account)),
+  );
+  for (const a of state.members.get(Role.GUARDIAN) ?? []) {
+    if (governs.has(a.account)) {
+      add(
+        "unexpected-holder",
+        `${who(a.account)} holds GUARDIAN and also ADMIN or GOVERNOR: one account could propose, ` +
+          `cancel and take versions down alone (governance and guardian must be two Safes)`,
+      );
     }
   }
 

@@ -1059,6 +1059,47 @@ async function ownerSigners(
  * doc. Throws a CliError (one line) when anything is wrong, with nothing written or sent unless the
  * failure is the execution itself.
  */
+/**
+ * ADMIN carries an execution delay of at least the promotion delay (so re-wiring the registry is
+ * never faster than a reviewed promotion). The registry cannot see ADMIN's delay, so the preview
+ * enforces it: a promotion delay above the execution delay of the Safe's ADMIN access (the
+ * governance Safe holds ADMIN in the deployed layout) is refused before anything is written.
+ * verify-deployment reports the same as drift when it happened anyway.
+ */
+async function refuseDelayAboveAdmin(
+  provider: Provider,
+  manager: string | undefined,
+  safe: string,
+  newDelay: bigint,
+): Promise<void> {
+  if (manager === undefined)
+    fail("cannot read the AccessManager: the ADMIN delay cannot be checked");
+  const access = new Contract(
+    manager,
+    ["function getAccess(uint64,address) view returns (uint48,uint32,uint32,uint48)"],
+    provider,
+  );
+  const [since, currentDelay, pendingDelay, effect] = (await access.getAccess(0n, safe)) as [
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+  ];
+  if (since === 0n) {
+    fail(
+      `${safe} does not hold ADMIN: cannot confirm that ADMIN's execution delay stays at least the new promotion delay; nothing was written or sent`,
+    );
+  }
+  // currentDelay is the delay in force now; a pending drop counts from now on (it will apply).
+  const now = BigInt((await provider.getBlock("latest"))?.timestamp ?? 0);
+  const adminDelay = effect > now && pendingDelay < currentDelay ? pendingDelay : currentDelay;
+  if (newDelay > adminDelay) {
+    fail(
+      `a promotion delay of ${newDelay}s exceeds ADMIN's execution delay of ${adminDelay}s: ADMIN could then re-wire the registry faster than a reviewed promotion; raise ADMIN's delay first; nothing was written or sent`,
+    );
+  }
+}
+
 export async function runGov(
   request: GovRequest,
   ethers: HardhatEthers,
@@ -1184,6 +1225,9 @@ export async function runGov(
   print(
     `preview from ${request.direct ? "the account" : "the Safe"} at block ${block}: the call succeeds`,
   );
+  if (request.functionName === "setPromotionDelay") {
+    await refuseDelayAboveAdmin(provider, manager, sender, BigInt(request.args[0] as bigint));
+  }
 
   const outcome: GovOutcome = {
     command: request.command,

@@ -256,6 +256,25 @@ describe("RollbackTrail Ignition module", function () {
       }
     });
 
+    it("rejects the same Safe as governance and guardian, before sending anything", async function () {
+      const fresh = await network.create();
+      try {
+        const block = await fresh.ethers.provider.getBlockNumber();
+        await expectParameterError(
+          deployRollbackTrail(fresh, parametersFor(governance, governance, []), {
+            source: "params.json",
+          }),
+          new RegExp(
+            `^params\\.json: RollbackTrail\\.guardianSafe is the governance Safe ${governance}: ` +
+              "one account would hold ADMIN, GOVERNOR and GUARDIAN",
+          ),
+        );
+        expect(await fresh.ethers.provider.getBlockNumber()).to.equal(block);
+      } finally {
+        await fresh.close();
+      }
+    });
+
     it("accepts an admin execution delay equal to the promotion delay", function () {
       const p = parseRollbackTrailParameters(
         parametersFor(governance, guardian, [], { adminExecutionDelay: Number(PROMOTION_DELAY) }),

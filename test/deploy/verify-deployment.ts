@@ -337,6 +337,41 @@ describe("verify-deployment", function () {
       ]);
     });
 
+    it("reports a promotion delay scheduled above ADMIN's execution delay as drift while it is pending", async function () {
+      const suite = await deployed();
+      const { registry, governance } = suite;
+      const adminDelay = suite.parameters.adminExecutionDelay;
+      await (await registry.connect(governance).setPromotionDelay(adminDelay + 3600n)).wait();
+      const report = await verify(suite);
+      expect(report.findings).to.deep.equal([
+        {
+          kind: "admin-delay",
+          message:
+            `the governance Safe ${governance.address} holds ADMIN with execution delay ` +
+            `${adminDelay}s, below the promotion delay ${adminDelay + 3600n}s`,
+        },
+      ]);
+    });
+
+    it("reports one account holding GUARDIAN beside GOVERNOR or ADMIN", async function () {
+      const suite = await deployed();
+      const { manager, governance } = suite;
+      await throughAdminDelay(
+        connection,
+        manager,
+        governance,
+        manager.interface.encodeFunctionData("grantRole", [Role.GUARDIAN, governance.address, 0]),
+      );
+      const report = await verify(suite);
+      expect(report.findings).to.deep.include({
+        kind: "unexpected-holder",
+        message:
+          `the governance Safe ${governance.address} holds GUARDIAN and also ADMIN or GOVERNOR: ` +
+          "one account could propose, cancel and take versions down alone (governance and " +
+          "guardian must be two Safes)",
+      });
+    });
+
     it("reports a replay that starts after the deployment", async function () {
       const suite = await deployed();
       const report = await verifyDeployment(

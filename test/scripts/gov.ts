@@ -485,6 +485,17 @@ describe("gov: governance CLI through the Safes", function () {
       expect((await f.registry.live(MODEL_ID)).version).to.equal(3n);
     });
 
+    it("set-promotion-delay above ADMIN's execution delay is refused before anything is sent; one within it goes through", async function () {
+      const f = await networkHelpers.loadFixture(safeGovernanceFixture);
+      const message = await govError(f, ["set-promotion-delay", "--delay", "2d", "--execute"]);
+      expect(message).to.equal(
+        "a promotion delay of 172800s exceeds ADMIN's execution delay of 86400s: ADMIN could then re-wire the registry faster than a reviewed promotion; raise ADMIN's delay first; nothing was written or sent",
+      );
+      expect(await f.registry.pendingPromotionDelay()).to.deep.equal([0n, 0n]);
+      await gov(f, ["set-promotion-delay", "--delay", "12h", "--execute"]);
+      expect((await f.registry.pendingPromotionDelay())[0]).to.equal(12n * 3600n);
+    });
+
     it("anchor and settlement commands go through the Safe of their role", async function () {
       const f = await networkHelpers.loadFixture(safeGovernanceFixture);
       const key = ethers.Wallet.createRandom().address;
