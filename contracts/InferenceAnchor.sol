@@ -360,6 +360,18 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
 
     // ================================================================ internals
 
+    /**
+     * @dev Who could game it: any role holder can route its call through
+     * `AccessManager.execute(target, data)`; the manager then calls at once and this contract
+     * would record the manager as the actor, hiding the Safe that acted. Refused: the trail
+     * always names the account that holds the role. A scheduled call still works, because its
+     * holder calls this contract itself after the delay (the manager only checks the schedule).
+     */
+    function _checkCanCall(address caller, bytes calldata data) internal override {
+        if (caller == authority()) revert AnchorRelayedCall(caller);
+        super._checkCanCall(caller, data);
+    }
+
     function _verifyOne(
         bytes32 modelId,
         bytes32 root,

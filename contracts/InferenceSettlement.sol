@@ -338,6 +338,18 @@ contract InferenceSettlement is
         return _holdPeriod;
     }
 
+    /**
+     * @dev Who could game it: any role holder can route its call through
+     * `AccessManager.execute(target, data)`; the manager then calls at once and this contract
+     * would record the manager as the actor, hiding the Safe that acted. Refused: the trail
+     * always names the account that holds the role. A scheduled call still works, because its
+     * holder calls this contract itself after the delay (the manager only checks the schedule).
+     */
+    function _checkCanCall(address caller, bytes calldata data) internal override {
+        if (caller == authority()) revert SettlementRelayedCall(caller);
+        super._checkCanCall(caller, data);
+    }
+
     /// @dev The payee's claim, once the caller checked that it is the payee and that the payment is
     /// not contested: release reached, no fault counted from before release, the bound version not
     /// paused since before release.

@@ -246,6 +246,8 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
      * activating an old proposal; the guardian ends a pause (resume, rollback or revoke).
      */
     function activate(bytes32 modelId) external returns (uint32 epoch) {
+        // Through AccessManager.execute the activation's `by` would name the manager.
+        if (msg.sender == authority()) revert ModelRegistryRelayedCall(msg.sender);
         ModelState storage m = _model(modelId);
         Proposal memory p = _proposals[modelId];
         if (p.version == 0) revert ModelRegistryNoPendingProposal(modelId);
@@ -651,6 +653,18 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     }
 
     // ================================================================ internals
+
+    /**
+     * @dev Who could game it: any role holder can route its call through
+     * `AccessManager.execute(target, data)`; the manager then calls at once and this contract
+     * would record the manager as the actor, hiding the Safe that acted. Refused: the trail
+     * always names the account that holds the role. A scheduled call still works, because its
+     * holder calls this contract itself after the delay (the manager only checks the schedule).
+     */
+    function _checkCanCall(address caller, bytes calldata data) internal override {
+        if (caller == authority()) revert ModelRegistryRelayedCall(caller);
+        super._checkCanCall(caller, data);
+    }
 
     function _model(bytes32 modelId) private view returns (ModelState storage m) {
         m = _models[modelId];

@@ -151,6 +151,9 @@ interface IInferenceAnchor {
     error AnchorUnknownModel(bytes32 modelId);
     /// @notice An operator or node address of zero.
     error AnchorZeroAddress();
+    /// @notice The call came through the AccessManager (`execute`): the trail would name the
+    /// manager instead of the role holder. Call directly from the account holding the role.
+    error AnchorRelayedCall(address authority);
     /// @notice `account` is not an allowed operator of `modelId` (or the model is unknown).
     error AnchorUnauthorizedOperator(bytes32 modelId, address account);
     /// @notice A batch root of zero.

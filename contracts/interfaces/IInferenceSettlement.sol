@@ -108,6 +108,9 @@ interface IInferenceSettlement {
 
     /// @notice A zero payee, recipient or amount.
     error SettlementZeroArgument();
+    /// @notice The call came through the AccessManager (`execute`): call directly from the
+    /// account holding the role.
+    error SettlementRelayedCall(address authority);
     /// @notice The payer already settled this request id.
     error SettlementExists(bytes32 settlementId);
     /// @notice The token delivered less (or more) than `amount`: fee-on-transfer tokens are refused.

@@ -224,6 +224,11 @@ interface IModelRegistry {
 
     /// @notice `modelId` is zero.
     error ModelRegistryZeroModelId();
+    /// @notice The call came through the AccessManager (`execute`): the trail (an incident's
+    /// `by`, the actor of every event) would name the manager instead of the role holder. Call
+    /// directly from the account holding the role (a role with an execution delay still works:
+    /// its holder schedules, then calls the target itself).
+    error ModelRegistryRelayedCall(address authority);
     /// @notice No model `modelId` was created.
     error ModelRegistryUnknownModel(bytes32 modelId);
     /// @notice A model `modelId` exists already.
