@@ -352,10 +352,16 @@ contract InferenceAnchor is IInferenceAnchor, AccessManaged, EIP712 {
     function zkInstances(
         InferenceRecord calldata record
     ) public pure returns (uint256[] memory instances) {
-        instances = new uint256[](6);
+        instances = new uint256[](11);
         (instances[0], instances[1]) = _limbs(record.inputHash);
         (instances[2], instances[3]) = _limbs(record.outputHash);
         (instances[4], instances[5]) = _limbs(record.blobId);
+        // The record's identity: a proof made for another request, agent, node or time does
+        // not verify for this one (a copied proof reads ProofRejected).
+        (instances[6], instances[7]) = _limbs(record.requestId);
+        instances[8] = uint160(record.agent);
+        instances[9] = uint160(record.node);
+        instances[10] = record.servedAt;
     }
 
     // ================================================================ internals

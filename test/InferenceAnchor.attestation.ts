@@ -491,7 +491,7 @@ describe("InferenceAnchor attestations", function () {
   });
 
   describe("ZKML", function () {
-    it("derives the public inputs as 128-bit limbs, high first, of inputHash, outputHash and blobId", async function () {
+    it("derives the public inputs as 128-bit limbs, high first, of inputHash, outputHash, blobId and requestId, then agent, node and servedAt", async function () {
       const f = await loadFixture();
       const max = "0x" + "ff".repeat(32);
       const records = [
@@ -501,12 +501,17 @@ describe("InferenceAnchor attestations", function () {
       for (const r of records) {
         const instances = await f.anchor.zkInstances(r);
         expect([...instances]).to.deep.equal(zkInstancesOf(r));
-        const values = [r.inputHash, r.outputHash, r.blobId].map(BigInt);
+        const values = [r.inputHash, r.outputHash, r.blobId, r.requestId].map(BigInt);
         for (const [i, value] of values.entries()) {
           const [high, low] = [instances[2 * i], instances[2 * i + 1]];
           expect(high < 1n << 128n && low < 1n << 128n).to.equal(true);
           expect((high << 128n) | low).to.equal(value);
         }
+        expect(instances.slice(8)).to.deep.equal([
+          BigInt(r.agent),
+          BigInt(r.node),
+          BigInt(r.servedAt),
+        ]);
       }
     });
 
@@ -532,6 +537,29 @@ describe("InferenceAnchor attestations", function () {
       expect(await attest(f, batch, 0, other)).to.deep.equal(
         rejected(AttestationStatus.ProofRejected),
       );
+    });
+
+    it("rejects another node's published proof copied into a record of the same input, output and weights (another request, agent, node or time)", async function () {
+      const f = await loadFixture();
+      await time.increase(60);
+      const t = await now();
+      const honest = zkRecord(makeRecord(f, t - 10n));
+      const { batch: honestBatch } = await anchorBatch(connection, f, [honest.record]);
+      expect(await attest(f, honestBatch, 0, honest.proof)).to.deep.equal(VALID);
+      const copies = [
+        { requestId: id("copier:request") },
+        { agent: f.secondNode.address },
+        { servedAt: Number(t - 9n) },
+        { node: f.secondNode.address },
+      ];
+      for (const change of copies) {
+        const copy = { ...honest.record, ...change };
+        const anchorer = change.node !== undefined ? f.secondNode : f.node;
+        const { batch } = await anchorBatch(connection, f, [copy], { operator: anchorer });
+        expect(await attest(f, batch, 0, honest.proof), JSON.stringify(change)).to.deep.equal(
+          rejected(AttestationStatus.ProofRejected),
+        );
+      }
     });
 
     it("rejects any proof when the verifier reverts or returns something other than true", async function () {

@@ -329,7 +329,17 @@ interface IInferenceAnchor {
     /// @notice The EIP-712 digest an enclave signs for `record`.
     function attestationDigest(InferenceRecord calldata record) external view returns (bytes32);
 
-    /// @notice The ZK public inputs derived from `record`: input hash, output hash and blob id,
-    /// each as two 128-bit limbs (high first), so each is a valid BN254 field element.
+    /**
+     * @notice The ZK public inputs derived from `record`: input hash, output hash, blob id and
+     * request id, each as two 128-bit limbs (high first), then the agent, the node and `servedAt`
+     * (each below 2^160), so every one is a valid BN254 field element. Binding the request, agent,
+     * node and time makes a proof valid for this record only: a node that copies another node's
+     * published proof into its own record (another request, agent, node or time) reads
+     * ProofRejected. What a Valid ZK attestation proves: that the verifier's circuit accepted
+     * this output for this input under these weights, in a proof made for this request, agent,
+     * node and time. It does not prove when the inference ran (`servedAt` is the node's claim,
+     * bound by its batch), that the node ran it itself rather than buying the proof from a prover
+     * for exactly this record, or that the agent received the output.
+     */
     function zkInstances(InferenceRecord calldata record) external pure returns (uint256[] memory);
 }

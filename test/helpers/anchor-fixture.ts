@@ -371,12 +371,20 @@ export async function teeRecord(
 
 const LIMB = (1n << 128n) - 1n;
 
-/** The ZK public inputs of `record`: inputHash, outputHash, blobId as 128-bit limbs, high first. */
+/**
+ * The ZK public inputs of `record`: inputHash, outputHash, blobId, requestId as 128-bit limbs
+ * (high first), then agent, node and servedAt.
+ */
 export function zkInstancesOf(r: InferenceRecord): bigint[] {
-  return [r.inputHash, r.outputHash, r.blobId].flatMap((h) => [
-    BigInt(h) >> 128n,
-    BigInt(h) & LIMB,
-  ]);
+  return [
+    ...[r.inputHash, r.outputHash, r.blobId, r.requestId].flatMap((h) => [
+      BigInt(h) >> 128n,
+      BigInt(h) & LIMB,
+    ]),
+    BigInt(r.agent),
+    BigInt(r.node),
+    BigInt(r.servedAt),
+  ];
 }
 
 /** The proof the ZK test double accepts for `instances`: keccak256(abi.encode(instances)). */
