@@ -52,6 +52,11 @@ function challenge(f: SettlementFixture, s: Settlement, batch: Batch, index = 0)
     .challenge(s.details, batch.root, batch.records[index], batch.proof(index), f.payer.address);
 }
 
+/** The Refunded event's arguments of `s` refunded to its payer, for `reason` with `flags`. */
+function refundedToPayer(f: SettlementFixture, s: Settlement, reason: bigint, flags: bigint) {
+  return [s.id, f.payer.address, f.payer.address, s.details.amount, reason, flags] as const;
+}
+
 async function contested(f: SettlementFixture): Promise<Settlement> {
   const s = await settle(f, { version: 2, epoch: 2 });
   await (await f.settlement.connect(f.payer).contest(s.details)).wait();
@@ -90,14 +95,7 @@ describe("InferenceSettlement: judgements from facts written once", function () 
     await time.increaseTo(s.details.releaseAt + HOLD_PERIOD);
     await expect(f.settlement.connect(f.payer).refundUnproven(s.details, f.payer.address))
       .to.emit(f.settlement, "Refunded")
-      .withArgs(
-        s.id,
-        f.payer.address,
-        f.payer.address,
-        s.details.amount,
-        RefundReason.Unproven,
-        0n,
-      );
+      .withArgs(...refundedToPayer(f, s, RefundReason.Unproven, 0n));
   });
 
   it("(b) refunds the challenge of the stale record after a re-proposal exactly as before it", async function () {
@@ -113,14 +111,7 @@ describe("InferenceSettlement: judgements from facts written once", function () 
     await repropose(f, 2);
     await expect(challenge(f, s, stale))
       .to.emit(f.settlement, "Refunded")
-      .withArgs(
-        s.id,
-        f.payer.address,
-        f.payer.address,
-        s.details.amount,
-        RefundReason.Challenge,
-        flagsOf("NotLive"),
-      );
+      .withArgs(...refundedToPayer(f, s, RefundReason.Challenge, flagsOf("NotLive")));
   });
 
   it("(c) an honest record anchored during a routine pause stays conforming when the version is withdrawn from a later epoch", async function () {
@@ -185,12 +176,12 @@ describe("InferenceSettlement: judgements from facts written once", function () 
     await expect(challenge(f, s, late))
       .to.emit(f.settlement, "Refunded")
       .withArgs(
-        s.id,
-        f.payer.address,
-        f.payer.address,
-        s.details.amount,
-        RefundReason.Challenge,
-        flagsOf("Unconfirmable", "VersionWithdrawn"),
+        ...refundedToPayer(
+          f,
+          s,
+          RefundReason.Challenge,
+          flagsOf("Unconfirmable", "VersionWithdrawn"),
+        ),
       );
   });
 
