@@ -51,6 +51,34 @@ contract StandingsWatcher is RegistryHandler {
         anchor = anchor_;
     }
 
+    /**
+     * @notice One random action (the seed picks the kind and its input), then every recent
+     * record re-verified: the invariant runner calls only this, so that no sequence of actions
+     * escapes an observation.
+     */
+    function step(uint256 seed) external {
+        _act(seed);
+        observe();
+    }
+
+    /// @dev Registry actions (propose, activate, cancel, rollback, revoke, pause, resume,
+    /// register, time), disputes, and anchoring (twice as often: records are the subject).
+    function _act(uint256 seed) internal virtual {
+        uint256 action = seed % 12;
+        uint256 input = seed >> 8;
+        if (action == 0) this.propose(input);
+        else if (action == 1) this.activate(input);
+        else if (action == 2) this.cancelProposal(input);
+        else if (action == 3) this.rollback(input);
+        else if (action == 4) this.revoke(input);
+        else if (action == 5) this.pause(input);
+        else if (action == 6) this.resume(input);
+        else if (action == 7) this.register(input);
+        else if (action == 8) this.advanceTime(input);
+        else if (action == 9) this.dispute(input);
+        else this.anchorOne(input);
+    }
+
     function anchorOne(uint256 seed) external {
         uint256 r = uint256(keccak256(abi.encode(seed, _watched.length)));
         bytes32 modelId = models[r % 2];
@@ -91,7 +119,7 @@ contract StandingsWatcher is RegistryHandler {
         anchor.disputeBatch(w.modelId, address(this), w.root, bytes32(seed), "");
     }
 
-    function observe() external {
+    function observe() public virtual {
         uint256 n = _watched.length;
         uint256 start = n > WINDOW ? n - WINDOW : 0;
         bytes32[] memory noProof = new bytes32[](0);
@@ -122,7 +150,7 @@ contract StandingsWatcher is RegistryHandler {
         return _watched.length;
     }
 
-    function _violate(string memory what, uint256 i, uint256 before, uint256 afterwards) private {
+    function _violate(string memory what, uint256 i, uint256 before, uint256 afterwards) internal {
         if (violated) return;
         violated = true;
         violation = string(
