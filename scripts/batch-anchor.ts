@@ -6,6 +6,10 @@
  * nothing is sent; a call that would revert is reported in words and nothing is sent; a failed
  * transaction leaves nothing behind, so the command can be run again. Exit 0 when the batch is
  * anchored (now or before), 1 on any error.
+ *
+ * The file reference anchored is batch.json's fileRef (the SHA-256 of batch.jsonl, resolvable in
+ * any store) unless --file-ref is given; a legacy batch.json without one anchors the keccak256 of
+ * its text, which names no stored file (the message says so).
  */
 import { isHexString } from "ethers";
 
@@ -49,7 +53,11 @@ main(NAME, async () => {
       process.stdout.write(
         `${NAME}: anchored batch ${summary.root} of model ${summary.modelId} (${summary.count} ` +
           `records) at ${outcome.anchoredAt} (${when}) by ${operator} in tx ${outcome.txHash} ` +
-          `(block ${outcome.blockNumber}, gas ${outcome.gasUsed})\n`,
+          `(block ${outcome.blockNumber}, gas ${outcome.gasUsed}), file ref ${outcome.fileRef}` +
+          (fileRef === undefined && summary.fileRef === undefined
+            ? " (legacy batch.json: the keccak256 of batch.json, not a stored file's reference)"
+            : "") +
+          "\n",
       );
     }
   } finally {

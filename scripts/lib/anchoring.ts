@@ -15,7 +15,10 @@ import { CliError, describeFsError, fail } from "./cli.js";
 import { type InferenceRecord, RecordError, parseRecord } from "./record.js";
 import { decodeFlags, standingAt } from "./standing.js";
 
-/** batch.json of a batch directory, checked. */
+/**
+ * batch.json of a batch directory, checked. A legacy batch.json (without `fileRef` and
+ * `files.batch`, from before content addressing) is accepted too.
+ */
 export function readBatchSummary(dir: string): BatchSummary & { text: string } {
   const path = join(dir, "batch.json");
   let text: string;
@@ -40,8 +43,13 @@ export function readBatchSummary(dir: string): BatchSummary & { text: string } {
     summary.count < 2 ** 32 &&
     Number.isSafeInteger(summary.firstServedAt) &&
     Number.isSafeInteger(summary.lastServedAt) &&
-    typeof summary.files?.proofs === "string";
+    typeof summary.files?.proofs === "string" &&
+    (summary.files.batch === undefined || typeof summary.files.batch === "string");
   if (!ok) fail(`${path} is not a batch summary written by batch:build`);
+  // Absent from a legacy batch.json (built before content addressing); if present, a bytes32.
+  if (summary.fileRef !== undefined && !isHexString(summary.fileRef, 32)) {
+    fail(`${path}: fileRef must be 32 bytes of hex (the SHA-256 of batch.jsonl)`);
+  }
   return { ...summary, text };
 }
 
@@ -53,18 +61,31 @@ export interface AnchorOutcome {
   txHash?: string;
   blockNumber?: number;
   gasUsed?: bigint;
+  /** The file reference sent ("anchored" only). */
+  fileRef?: string;
+}
+
+/**
+ * The file reference anchored for a batch by default: its `fileRef` (the SHA-256 of batch.jsonl,
+ * by which the file can be fetched from any store). A legacy batch.json has none; then the
+ * keccak256 of batch.json's text, as before content addressing: it identifies the summary but
+ * resolves to no file in any store.
+ */
+export function defaultFileRef(summary: BatchSummary & { text: string }): string {
+  return summary.fileRef ?? keccak256(toUtf8Bytes(summary.text));
 }
 
 /**
  * Anchors the batch unless it is anchored already (then reports it and sends nothing). The call
  * is simulated first: a revert is reported in words and nothing is sent. A transaction that fails
  * leaves nothing behind, so the command can simply be run again.
+ * @param fileRef the file reference to anchor; default defaultFileRef(summary).
  */
 export async function anchorBatch(
   anchor: InferenceAnchor,
   signer: Signer,
   summary: BatchSummary & { text: string },
-  fileRef: string = keccak256(toUtf8Bytes(summary.text)),
+  fileRef: string = defaultFileRef(summary),
 ): Promise<AnchorOutcome> {
   // Batches are keyed by (model, node, root): the signer anchors as the node.
   const operator = await signer.getAddress();
@@ -105,6 +126,7 @@ export async function anchorBatch(
     txHash: receipt.hash,
     blockNumber: receipt.blockNumber,
     gasUsed: receipt.gasUsed,
+    fileRef,
   };
 }
 

@@ -3,26 +3,30 @@
  * written as a directory (what `npm run batch:build` does; the CLI is scripts/batch-build.ts).
  *
  * The directory holds:
- * - batch.json: root, count, modelId, recordFormat, first/last servedAt (min/max), leafEncoding and
- *   the names of the other files;
+ * - batch.json: root, fileRef, count, modelId, recordFormat, first/last servedAt (min/max),
+ *   leafEncoding and the names of the other files;
+ * - batch.jsonl: the canonical batch file, the records alone in leaf order; its SHA-256 is the
+ *   batch's fileRef, the reference anchored on-chain, by which the file can be fetched from any
+ *   store (scripts/lib/store/);
  * - proofs.jsonl: one line per record in input order, {"index","leaf","record","proof"}, written as
  *   a stream (a dump of 10^6 records as one JSON value would exceed V8's string limit);
  * - tree.json: the StandardMerkleTree dump, only for batches of at most TREE_JSON_MAX_RECORDS.
  *
  * It is written into a temporary directory beside the target and renamed at the end, so a crash
- * never leaves a half-written directory under the target's name.
+ * never leaves a half-written directory under the target's name. buildBatch can then publish
+ * batch.jsonl into a content-addressed store.
  */
 import { randomBytes } from "node:crypto";
 import { createReadStream, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 
+import { writeBatchJsonl, writeProofsJsonl } from "./batch-write.js";
 import { CliError, describeFsError, fail, oneLine } from "./cli.js";
 import { RecordMerkleTree } from "./merkle.js";
 import {
   type InferenceRecord,
   RECORD_ENCODED_BYTES,
-  RECORD_JSON_MAX_BYTES,
   RECORD_TYPES,
   RecordError,
   decodeRecord,
@@ -31,6 +35,9 @@ import {
   parseRecord,
   writeEncodedRecordJson,
 } from "./record.js";
+import type { ContentStore } from "./store/content-store.js";
+
+export { writeBatchJsonl, writeProofsJsonl } from "./batch-write.js";
 
 /** tree.json is written only up to this many records (~1 KB of JSON per record). */
 export const TREE_JSON_MAX_RECORDS = 2 ** 17;
@@ -38,20 +45,31 @@ export const TREE_JSON_MAX_RECORDS = 2 ** 17;
 /** A line longer than this is refused (a record is under 1 KB). */
 const MAX_LINE_BYTES = 1 << 20;
 
-/** What batch.json holds. */
+/**
+ * What batch.json holds. `fileRef` and `files.batch` are absent from the batch.json of batches
+ * built before content addressing (legacy: readBatchSummary still accepts them).
+ */
 export interface BatchSummary {
   root: string;
+  /** The SHA-256 of batch.jsonl (0x + 64 hex digits): the reference anchored on-chain. */
+  fileRef?: string;
   count: number;
   modelId: string;
   recordFormat: number;
   firstServedAt: number;
   lastServedAt: number;
   leafEncoding: string[];
-  files: { proofs: string; tree: string | null };
+  files: { proofs: string; tree: string | null; batch?: string };
 }
 
+/** A summary as batch:build writes it now: with the canonical batch file and its reference. */
+export type WrittenBatchSummary = BatchSummary & {
+  fileRef: string;
+  files: { proofs: string; tree: string | null; batch: string };
+};
+
 /** The fields of a batch that do not depend on the tree. */
-export type BatchMeta = Omit<BatchSummary, "root" | "files">;
+export type BatchMeta = Omit<BatchSummary, "root" | "files" | "fileRef">;
 
 const CHUNK_RECORDS = 8192;
 
@@ -215,114 +233,19 @@ export function checkOutDir(outDir: string, name = outDir): void {
   if (entries.length > 0) fail(`${name} exists and is not empty: choose a new directory`);
 }
 
-/** Buffered writes of bytes to a file handle: one write per BUFFER_BYTES. */
-class ByteSink {
-  static readonly BUFFER_BYTES = 4 << 20;
-  readonly buf = Buffer.allocUnsafe(ByteSink.BUFFER_BYTES);
-  pos = 0;
-  constructor(private readonly fh: FileHandle) {}
-
-  /** Writes what is buffered; the buffer is free again when this resolves. */
-  async flush(): Promise<void> {
-    let done = 0;
-    while (done < this.pos) {
-      const { bytesWritten } = await this.fh.write(this.buf, done, this.pos - done);
-      done += bytesWritten;
-    }
-    this.pos = 0;
-  }
-}
-
-/** Room one proofs.jsonl line may need: framing, leaf, record and a proof of up to 64 nodes. */
-const MAX_PROOF_LINE_BYTES = 128 + 66 + RECORD_JSON_MAX_BYTES + 64 * 70;
-
-const ascii = (text: string) => Uint8Array.from(Buffer.from(text, "latin1"));
-const LINE_START = ascii('{"index":');
-const LEAF_START = ascii(',"leaf":"0x');
-const RECORD_START = ascii('","record":');
-const PROOF_START = ascii(',"proof":[');
-const NODE_START = ascii('"0x');
-const NEXT_NODE_START = ascii('","0x');
-const LINE_END = ascii('"]}\n');
-const LINE_END_NO_PROOF = ascii("]}\n");
-
-/** The hex digits (64 ASCII bytes, no 0x) of every node of `tree`, in node order. */
-function nodesHexAscii(tree: RecordMerkleTree): Buffer {
-  const nodes = Buffer.from(tree.nodes.buffer, tree.nodes.byteOffset, tree.nodes.length);
-  const hex = Buffer.allocUnsafe(2 * nodes.length);
-  // Converted natively, in slices: the whole would exceed V8's string limit beyond ~4M records.
-  const SLICE = 1 << 24;
-  for (let at = 0; at < nodes.length; at += SLICE) {
-    const end = Math.min(at + SLICE, nodes.length);
-    hex.write(nodes.toString("hex", at, end), 2 * at, "latin1");
-  }
-  return hex;
-}
-
 /**
- * Writes proofs.jsonl: for each record in input order, one line
- * {"index":i,"leaf":"0x…","record":{…},"proof":["0x…",…]}. The lines are assembled as bytes in a
- * 4 MB buffer, from the hex of every node (made once: 64 bytes per node) and each record's JSON
- * written from its encoding: no string per line, and any number of records.
- */
-export async function writeProofsJsonl(
-  path: string,
-  tree: RecordMerkleTree,
-  records: EncodedRecords,
-): Promise<void> {
-  const n = tree.length;
-  if (records.count !== n) throw new Error(`batch: ${records.count} records for ${n} leaves`);
-  const hex = nodesHexAscii(tree);
-  const { treeIndex } = tree;
-  const fh = await open(path, "wx");
-  try {
-    const sink = new ByteSink(fh);
-    const out = sink.buf;
-    for (let i = 0; i < n; i++) {
-      if (sink.pos + MAX_PROOF_LINE_BYTES > out.length) await sink.flush();
-      let pos = sink.pos;
-      out.set(LINE_START, pos);
-      pos += LINE_START.length;
-      pos += out.write(String(i), pos, "latin1");
-      out.set(LEAF_START, pos);
-      pos += LEAF_START.length;
-      let t = treeIndex[i];
-      pos += hex.copy(out, pos, 64 * t, 64 * t + 64);
-      out.set(RECORD_START, pos);
-      pos += RECORD_START.length;
-      pos = records.writeJson(i, out, pos);
-      out.set(PROOF_START, pos);
-      pos += PROOF_START.length;
-      const end = t > 0 ? LINE_END : LINE_END_NO_PROOF;
-      for (let first = true; t > 0; first = false) {
-        const start = first ? NODE_START : NEXT_NODE_START;
-        out.set(start, pos);
-        pos += start.length;
-        const s = t & 1 ? t + 1 : t - 1;
-        pos += hex.copy(out, pos, 64 * s, 64 * s + 64);
-        t = (t - 1) >> 1;
-      }
-      out.set(end, pos);
-      sink.pos = pos + end.length;
-    }
-    await sink.flush();
-  } finally {
-    await fh.close();
-  }
-}
-
-/**
- * Writes proofs.jsonl, tree.json (batches of at most TREE_JSON_MAX_RECORDS) and batch.json into
- * `dir` (an existing, empty directory).
+ * Writes batch.jsonl, proofs.jsonl, tree.json (batches of at most TREE_JSON_MAX_RECORDS) and
+ * batch.json into `dir` (an existing, empty directory).
  */
 export async function writeBatchFiles(
   dir: string,
   tree: RecordMerkleTree,
   records: EncodedRecords,
   meta: BatchMeta,
-): Promise<BatchSummary> {
+): Promise<WrittenBatchSummary> {
   const n = tree.length;
   if (meta.count !== n) throw new Error(`batch: ${meta.count} records for ${n} leaves`);
+  const fileRef = await writeBatchJsonl(join(dir, "batch.jsonl"), records);
   await writeProofsJsonl(join(dir, "proofs.jsonl"), tree, records);
   let treeFile: string | null = null;
   if (n <= TREE_JSON_MAX_RECORDS) {
@@ -330,10 +253,11 @@ export async function writeBatchFiles(
     const values = Array.from({ length: n }, (_, i) => records.get(i));
     await writeNew(join(dir, treeFile), JSON.stringify(tree.dump(values)) + "\n");
   }
-  const summary: BatchSummary = {
+  const summary: WrittenBatchSummary = {
     root: tree.root,
+    fileRef,
     ...meta,
-    files: { proofs: "proofs.jsonl", tree: treeFile },
+    files: { batch: "batch.jsonl", proofs: "proofs.jsonl", tree: treeFile },
   };
   await writeNew(join(dir, "batch.json"), JSON.stringify(summary, null, 2) + "\n");
   return summary;
@@ -359,7 +283,7 @@ export async function writeBatchDir(
   records: EncodedRecords,
   meta: BatchMeta,
   name = outDir,
-): Promise<BatchSummary> {
+): Promise<WrittenBatchSummary> {
   const target = resolve(outDir);
   const parent = dirname(target);
   let tmp: string | undefined;
@@ -380,7 +304,7 @@ export async function writeBatchDir(
     } catch (e) {
       fail(`cannot create ${name}: ${describeFsError(e)}`);
     }
-    let summary: BatchSummary;
+    let summary: WrittenBatchSummary;
     try {
       summary = await writeBatchFiles(tmp, tree, records, meta);
     } catch (e) {
@@ -410,19 +334,40 @@ export async function writeBatchDir(
 
 /**
  * `npm run batch:build`: reads `inPath`, validates every record, builds the tree and writes the
- * batch directory `outDir`. Nothing is written unless every line is valid.
- * @param names how the input file and the output directory are named in messages (default: the
- *   paths).
+ * batch directory `outDir`. Nothing is written unless every line is valid. With `publish.store`,
+ * batch.jsonl is then published there (by library callers only when asked: tests and the demo
+ * keep no store); a failure to publish is a CliError saying that the directory was written.
+ * @param names how the input file, the output directory and the store are named in messages
+ *   (default: the paths).
  */
 export async function buildBatch(
   inPath: string,
   outDir: string,
-  names: { in?: string; out?: string } = {},
-): Promise<BatchSummary> {
+  names: { in?: string; out?: string; store?: string } = {},
+  publish: { store?: ContentStore } = {},
+): Promise<WrittenBatchSummary> {
   const outName = names.out ?? outDir;
   checkOutDir(outDir, outName);
   const { records, meta } = await readRecordsFile(inPath, names.in ?? inPath);
   const tree = RecordMerkleTree.fromLeaves(records.leaves());
   checkOutDir(outDir, outName);
-  return writeBatchDir(outDir, tree, records, meta, outName);
+  const summary = await writeBatchDir(outDir, tree, records, meta, outName);
+  if (publish.store !== undefined) {
+    const storeName = names.store ?? publish.store.root;
+    const file = join(outDir, summary.files.batch);
+    const unpublished = (why: string): never =>
+      fail(
+        `${outName} was written, but its batch.jsonl was not published: ${why} (publish it ` +
+          `later: npm run store:put -- --file ${join(outName, "batch.jsonl")} --store ${storeName})`,
+      );
+    let ref: string;
+    try {
+      ref = await publish.store.putFile(file);
+    } catch (e) {
+      if (e instanceof CliError) unpublished(e.message);
+      throw e;
+    }
+    if (ref !== summary.fileRef) unpublished(`it changed after it was written (sha256 ${ref})`);
+  }
+  return summary;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -19,6 +19,7 @@ import { CliError } from "../../scripts/lib/cli.js";
 import { deploySuite } from "../../scripts/lib/deploy-local.js";
 import { type InferenceRecord, ProofPath, RECORD_FORMAT_V1 } from "../../scripts/lib/record.js";
 import { flagOf } from "../../scripts/lib/standing.js";
+import { sha256Ref } from "../../scripts/lib/store/index.js";
 
 const connection = await network.getOrCreate();
 const { ethers, networkHelpers } = connection;
@@ -110,6 +111,16 @@ describe("anchoring tools (batch:anchor, record:verify cores)", function () {
     expect(stored.firstServedAt).to.equal(BigInt(t - 5));
     expect(stored.lastServedAt).to.equal(BigInt(t - 3));
     expect(first.anchoredAt).to.equal(stored.anchoredAt);
+
+    // The file reference anchored is batch.json's fileRef: the SHA-256 of batch.jsonl.
+    const batchFile = readFileSync(join(dir, "batch.jsonl"));
+    expect(summary.fileRef).to.equal(sha256Ref(batchFile));
+    expect(first.fileRef).to.equal(summary.fileRef);
+    const [event] = await anchor.queryFilter(
+      anchor.filters.BatchAnchored(MODEL, summary.root, node.address),
+    );
+    expect(event.transactionHash).to.equal(first.txHash);
+    expect(event.args.fileRef).to.equal(summary.fileRef);
 
     const nonceBefore = await ethers.provider.getTransactionCount(node.address);
     const second = await anchorBatch(anchor, node, summary);
@@ -231,6 +242,31 @@ describe("anchoring tools (batch:anchor, record:verify cores)", function () {
     expect(() => readBatchSummary(work)).to.throw(
       CliError,
       /is not a batch summary written by batch:build$/,
+    );
+  });
+
+  it("anchors the keccak256 of a legacy batch.json without fileRef, and refuses a malformed fileRef", async function () {
+    const { anchor, node, agent } = await networkHelpers.loadFixture(fixture);
+    const t = await networkHelpers.time.latest();
+    const dir = await writeBatch([record(node.address, agent.address, t - 5)]);
+    const path = join(dir, "batch.json");
+    const current = JSON.parse(readFileSync(path, "utf8"));
+    const { fileRef, ...legacy } = current;
+    delete legacy.files.batch;
+    writeFileSync(path, JSON.stringify(legacy, null, 2) + "\n");
+    const summary = readBatchSummary(dir);
+    expect(summary.fileRef).to.equal(undefined);
+    expect(fileRef).to.match(/^0x[0-9a-f]{64}$/);
+
+    const outcome = await anchorBatch(anchor, node, summary);
+    expect(outcome.fileRef).to.equal(ethers.keccak256(ethers.toUtf8Bytes(summary.text)));
+    const [event] = await anchor.queryFilter(anchor.filters.BatchAnchored(MODEL, summary.root));
+    expect(event.args.fileRef).to.equal(outcome.fileRef);
+
+    writeFileSync(path, JSON.stringify({ ...current, fileRef: "0x1234" }));
+    expect(() => readBatchSummary(dir)).to.throw(
+      CliError,
+      /batch\.json: fileRef must be 32 bytes of hex \(the SHA-256 of batch\.jsonl\)$/,
     );
   });
 });

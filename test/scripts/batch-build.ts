@@ -1,6 +1,6 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
-import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
@@ -10,50 +10,36 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
 
 import { randomRecords } from "../../scripts/bench/records.js";
 import { RecordMerkleTree, verifyProof } from "../../scripts/lib/merkle.js";
 import { RECORD_TYPES, recordValues, type InferenceRecord } from "../../scripts/lib/record.js";
+import { BatchFileError, cidOfRef, parseBatchFile } from "../../scripts/lib/store/index.js";
+import {
+  ROOT,
+  type Run,
+  expectOneLineError as expectError,
+  runScript,
+} from "../helpers/cli-run.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const SCRIPT = join(ROOT, "scripts/batch-build.ts");
-// `node --import tsx` (tsx's loader, by absolute URL: the child runs in a temp dir) rather than the
-// tsx CLI, which would start a second Node.js process.
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+/** The store of the current test (runs never publish into the package's own .trail/store). */
+let testStore = "";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs scripts/batch-build.ts ARGS with tsx, from `cwd` (a temp dir), as a child process. */
+/** Runs scripts/batch-build.ts ARGS from `cwd` (a temp dir), its default store in the test's. */
 function runCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolvePromise) => {
-    const argv = ["--import", TSX_LOADER, SCRIPT, ...args];
-    const options = { cwd, env: { ...process.env, ...env } };
-    execFile(process.execPath, argv, options, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+  return runScript("batch-build.ts", cwd, args, { TRAIL_STORE: testStore, ...env });
 }
 
 const jsonl = (records: readonly unknown[]) =>
   records.map((r) => JSON.stringify(r)).join("\n") + "\n";
 
+const sha256 = (bytes: Uint8Array) => "0x" + createHash("sha256").update(bytes).digest("hex");
+
 /** The one-line error a failing run must print: exit code 1, one stderr line, no stack. */
 function expectOneLineError(run: Run, pattern: RegExp): void {
-  expect(run.code, run.stderr).to.equal(1);
-  const lines = run.stderr.trimEnd().split("\n");
-  expect(lines, run.stderr).to.have.length(1);
-  expect(lines[0]).to.match(/^batch:build: /);
-  expect(lines[0]).to.match(pattern);
-  expect(run.stderr).not.to.match(/\n\s+at /);
+  expectError(run, "batch:build", pattern);
 }
 
 describe("npm run batch:build (scripts/batch-build.ts)", function () {
@@ -64,13 +50,14 @@ describe("npm run batch:build (scripts/batch-build.ts)", function () {
 
   beforeEach(function () {
     dir = mkdtempSync(join(tmpdir(), "batch-build-test-"));
+    testStore = join(dir, "store");
   });
 
   afterEach(function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("writes batch.json, proofs.jsonl and tree.json that agree with StandardMerkleTree", async function () {
+  it("writes batch.json, batch.jsonl, proofs.jsonl and tree.json that agree with StandardMerkleTree", async function () {
     // Blank lines are ignored; CRLF line ends are accepted.
     writeFileSync(
       join(dir, "records.jsonl"),
@@ -81,24 +68,38 @@ describe("npm run batch:build (scripts/batch-build.ts)", function () {
     expect(run.stderr).to.equal("");
 
     const reference = StandardMerkleTree.of(records.map(recordValues), [...RECORD_TYPES]);
-    const [rootLine, summary] = run.stdout.trimEnd().split("\n");
+    const [rootLine, summary, published] = run.stdout.trimEnd().split("\n");
     expect(rootLine).to.equal(reference.root);
     expect(summary).to.match(/^batch:build: 40 records of model 0x[0-9a-f]{64}/);
 
     const out = join(dir, "out/batch-1");
-    expect(readdirSync(out).sort()).to.deep.equal(["batch.json", "proofs.jsonl", "tree.json"]);
+    expect(readdirSync(out).sort()).to.deep.equal([
+      "batch.json",
+      "batch.jsonl",
+      "proofs.jsonl",
+      "tree.json",
+    ]);
+    const batchFile = readFileSync(join(out, "batch.jsonl"));
+    const fileRef = sha256(batchFile);
     const batch = JSON.parse(readFileSync(join(out, "batch.json"), "utf8"));
     const servedAt = records.map((r) => r.servedAt);
     expect(batch).to.deep.equal({
       root: reference.root,
+      fileRef,
       count: 40,
       modelId: records[0].modelId,
       recordFormat: 1,
       firstServedAt: Math.min(...servedAt),
       lastServedAt: Math.max(...servedAt),
       leafEncoding: [...RECORD_TYPES],
-      files: { proofs: "proofs.jsonl", tree: "tree.json" },
+      files: { batch: "batch.jsonl", proofs: "proofs.jsonl", tree: "tree.json" },
     });
+    // Published to the default store (TRAIL_STORE here) under its SHA-256.
+    const stored = join(testStore, "sha256", fileRef.slice(2));
+    expect(published).to.equal(
+      `batch:build: file ref ${fileRef} (CID ${cidOfRef(fileRef)}), published to ${stored}`,
+    );
+    expect(readFileSync(stored).equals(batchFile)).to.equal(true);
 
     const tree = JSON.parse(readFileSync(join(out, "tree.json"), "utf8"));
     expect(tree).to.deep.equal(reference.dump());
@@ -114,6 +115,13 @@ describe("npm run batch:build (scripts/batch-build.ts)", function () {
       expect(entry.proof).to.deep.equal(reference.getProof(i));
       expect(verifyProof(entry.leaf, entry.proof, reference.root)).to.equal(true);
     });
+    // batch.jsonl: exactly the "record" bytes of each proofs.jsonl line, in the same order.
+    const recordLines = batchFile.toString("utf8").split("\n");
+    expect(recordLines.pop()).to.equal("");
+    expect(recordLines).to.deep.equal(
+      lines.map((line) => line.slice(line.indexOf('"record":') + 9, line.indexOf(',"proof":'))),
+    );
+    expect(recordLines).to.deep.equal(records.map((r) => JSON.stringify(r)));
     // No temporary directory is left beside the output.
     expect(readdirSync(join(dir, "out"))).to.deep.equal(["batch-1"]);
   });
@@ -185,6 +193,7 @@ describe("npm run batch:build (scripts/batch-build.ts)", function () {
     expect(run.code, run.stderr).to.equal(0);
     expect(readdirSync(join(dir, "out")).sort()).to.deep.equal([
       "batch.json",
+      "batch.jsonl",
       "proofs.jsonl",
       "tree.json",
     ]);
@@ -216,5 +225,70 @@ describe("npm run batch:build (scripts/batch-build.ts)", function () {
     expectOneLineError(missing, /cannot read missing\.jsonl: no such file or directory/);
     expectOneLineError(empty, /empty\.jsonl has no records/);
     expect(readdirSync(dir)).to.deep.equal(["empty.jsonl"]);
+  });
+
+  it("publishes batch.jsonl to --store (relative to where npm was run), or not at all with --no-publish", async function () {
+    writeFileSync(join(dir, "records.jsonl"), jsonl(records));
+    const npm = { npm_lifecycle_event: "batch:build", INIT_CWD: dir };
+    const run = await runCli(ROOT, ["--in", "records.jsonl", "--out", "a", "--store", "mine"], npm);
+    expect(run.code, run.stderr).to.equal(0);
+    const { fileRef } = JSON.parse(readFileSync(join(dir, "a/batch.json"), "utf8"));
+    const stored = join(dir, "mine/sha256", fileRef.slice(2));
+    expect(run.stdout.trimEnd().split("\n")[2]).to.match(new RegExp(`published to ${stored}$`));
+    expect(readFileSync(stored).equals(readFileSync(join(dir, "a/batch.jsonl")))).to.equal(true);
+    expect(existsSync(testStore)).to.equal(false);
+
+    const quiet = await runCli(dir, ["--in", "records.jsonl", "--out", "b", "--no-publish"]);
+    expect(quiet.code, quiet.stderr).to.equal(0);
+    expect(quiet.stdout.trimEnd().split("\n")[2]).to.match(/, not published \(--no-publish\)$/);
+    expect(existsSync(testStore)).to.equal(false);
+    // The same records make the same bytes, so the same reference.
+    expect(JSON.parse(readFileSync(join(dir, "b/batch.json"), "utf8")).fileRef).to.equal(fileRef);
+
+    const both = await runCli(dir, [
+      "--in",
+      "records.jsonl",
+      "--out",
+      "c",
+      "--store",
+      "x",
+      "--no-publish",
+    ]);
+    expectOneLineError(both, /--store and --no-publish exclude each other/);
+  });
+
+  it("reports a failure to publish in one line, keeping the written batch directory", async function () {
+    writeFileSync(join(dir, "records.jsonl"), jsonl(records.slice(0, 3)));
+    writeFileSync(join(dir, "blocker"), "a file where the store's folder should be");
+    const run = await runCli(dir, ["--in", "records.jsonl", "--out", "out", "--store", "blocker"]);
+    expectOneLineError(
+      run,
+      /^batch:build: out was written, but its batch\.jsonl was not published: cannot write to the store .*blocker: .*\(publish it later: npm run store:put -- --file out\/batch\.jsonl --store blocker\)$/,
+    );
+    expect(readdirSync(join(dir, "out")).sort()).to.deep.equal([
+      "batch.json",
+      "batch.jsonl",
+      "proofs.jsonl",
+      "tree.json",
+    ]);
+  });
+
+  it("writes a batch.jsonl that parseBatchFile reads back as the same leaves, and names a bad line", async function () {
+    writeFileSync(join(dir, "records.jsonl"), jsonl(records));
+    const run = await runCli(dir, ["--in", "records.jsonl", "--out", "out", "--no-publish"]);
+    expect(run.code, run.stderr).to.equal(0);
+    const bytes = readFileSync(join(dir, "out/batch.jsonl"));
+    const parsed = parseBatchFile(bytes, "batch.jsonl");
+    expect(parsed.count).to.equal(records.length);
+    expect(Array.from({ length: parsed.count }, (_, i) => parsed.get(i))).to.deep.equal(records);
+    const tree = RecordMerkleTree.fromLeaves(parsed.leaves());
+    expect(tree.root).to.equal(run.stdout.split("\n")[0]);
+
+    const lines = bytes.toString("utf8").split("\n");
+    lines[6] = JSON.stringify({ ...records[6], version: -1 });
+    expect(() => parseBatchFile(Buffer.from(lines.join("\n")), "b.jsonl")).to.throw(
+      BatchFileError,
+      /^b\.jsonl line 7: version must be a uint32/,
+    );
   });
 });
