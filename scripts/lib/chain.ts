@@ -49,7 +49,7 @@ export function resolveAddress(
 }
 
 /** The revert data carried by an ethers / Hardhat error, if any. */
-function revertData(e: unknown): string | undefined {
+export function revertData(e: unknown): string | undefined {
   for (let cause: unknown = e, depth = 0; cause !== undefined && depth < 5; depth++) {
     const c = cause as { data?: unknown; error?: unknown; cause?: unknown };
     if (typeof c.data === "string" && c.data.startsWith("0x") && c.data.length >= 10) return c.data;

@@ -30,6 +30,8 @@ export interface ToolConnection {
   chainId: bigint;
   anchor: InferenceAnchor;
   registry: ModelRegistry;
+  /** The connection's EIP-1193 provider (what ethers sits on), for tools that wrap it. */
+  eip1193: NetworkConnection["provider"];
   close(): Promise<void>;
 }
 
@@ -53,5 +55,12 @@ export async function connectTool(
     "ModelRegistry",
     await anchor.registry(),
   )) as unknown as ModelRegistry;
-  return { ethers, chainId, anchor, registry, close: () => connection.close() };
+  return {
+    ethers,
+    chainId,
+    anchor,
+    registry,
+    eip1193: connection.provider,
+    close: () => connection.close(),
+  };
 }

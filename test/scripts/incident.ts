@@ -24,7 +24,7 @@ import {
   parseIncidentArgs,
   summarizeIncident,
   type IncidentReport,
-} from "../../scripts/lib/incident.js";
+} from "../../scripts/lib/incident/index.js";
 import {
   buildSafeTransaction,
   safeAt,
@@ -329,6 +329,7 @@ describe("incident report (npm run incident) on the demo's story", function () {
         anchoredAt: b.anchoredAt,
         tags: [b.anchoredWhileLive, b.coversWindow, b.anchoredAfterClose],
         recordsOfVersion: b.recordsOfVersion,
+        evidence: [b.evidence.status, b.evidence.from],
         disputes: b.disputes.map((d) => [d.index, d.by, d.at, d.reasonHash, d.reasonURI]),
       })),
     ).to.deep.equal(
@@ -350,28 +351,38 @@ describe("incident report (npm run incident) on the demo's story", function () {
         anchoredAt,
         tags,
         recordsOfVersion: count,
+        evidence: ["verified", (batch as typeof A1).name],
         disputes,
       })),
     );
+    expect(report.evidence).to.deep.equal({
+      batches: 4,
+      verified: 4,
+      missing: 0,
+      corrupt: 0,
+      notProduced: [],
+    });
+    expect(report.problems).to.deep.equal([]);
+    expect(report.complete).to.equal(true);
 
     // every record claiming v2, verified on-chain
     const records = report.records;
-    expect(records).to.not.equal(null);
-    if (records === null) return;
     expect(records.dirs).to.deep.equal(
       [A1, A2, A3, B1].map((b) => ({
         dir: b.name,
         root: b.root,
+        recordsRoot: b.root,
         modelId: s.modelId,
         count: b.records.length,
-        recordsOfVersion: b.records.length,
-        skipped: null,
+        records: b.records.length,
+        status: "used",
+        detail: null,
+        badProofs: 0,
       })),
     );
     expect(records.whileLive).to.equal(7);
     expect(records.afterClose).to.equal(3);
     expect(records.outsideWindows).to.equal(0);
-    expect(records.notAnchored).to.equal(0);
     expect(records.byStanding).to.deep.equal({ VersionFaulty: 5, Unconfirmable: 2, NotLive: 3 });
     const conformed = {
       served: "live",
@@ -447,11 +458,12 @@ describe("incident report (npm run incident) on the demo's story", function () {
     expect(summarizeIncident(report)).to.equal(
       "v2 of opengradient/llm was live in 1 window (3d 6h; the last closed 2031-01-11 16:07:00Z); " +
         "1 incident: #1 rollback to v1, v2 Faulty, at 2031-01-11 16:07:00Z. " +
-        "7 records served by v2 while live (5 conforming, 2 Unconfirmable: anchored after the window closed); " +
+        "7 records served by v2 while live (as served: 5 Conforming, 2 Unconfirmable); " +
         "3 stale records served under v2 after the rollback (3 NotLive). " +
+        "Evidence: all 4 batches verified. " +
         "5 payments bound to v2 (26.0 TEST): 2 refunded totalling 14.0 TEST, 2 claimed (8.0 TEST), " +
         "1 open (1 refundable, 4.0 TEST). 4 agent actions: 3 logged while v2 was live, 3 proven about " +
-        "outputs v2 served (1 logged after the rollback, attributed to v2, not to the version live then).",
+        "outputs v2 served (1 logged after the rollback, attributed to v2, which served them).",
     );
     const text = formatIncidentReport(report, { labels: s.labels });
     for (const expected of [
@@ -465,7 +477,7 @@ describe("incident report (npm run incident) on the demo's story", function () {
       "REFUNDS: 2, 14.0 TEST",
       "AGENT ACTIONS: 4: 3 logged while v2 was live, 3 proven served by v2",
       "counts for v2, which served it, not the live v1",
-      "BATCHES anchored by nodes, bearing on v2: 4 (1 dispute)",
+      "BATCHES anchored by nodes, bearing on v2: 4 (1 dispute; evidence: 4 verified, 0 missing, 0 corrupt)",
       "standing now: VersionFaulty 5, Unconfirmable 2, NotLive 3",
       "stale records (claiming v2, served after the close): 3",
       "NotLive (flags NotLive + VersionFaulty + BatchDisputed); v1 was live then",
@@ -477,21 +489,44 @@ describe("incident report (npm run incident) on the demo's story", function () {
     expect(text).to.not.include("WARNINGS");
   });
 
-  it("without batch directories: no record section, stale records unknown, only the chain's batches", async function () {
+  it("without the batch files: every anchored batch listed as missing, its records counted as not produced, the audit incomplete", async function () {
     const s = await networkHelpers.loadFixture(demoScenario);
     const report = await reportOf(s, 2);
-    expect(report.records).to.equal(null);
-    expect(report.batches.map((b) => b.root)).to.deep.equal(
-      [s.batches.A1, s.batches.A2, s.batches.A3].map((b) => b.root),
+    const { A1, A2, A3, B1 } = s.batches;
+    // The chain knows every batch, the stale node's post-rollback one and its dispute included.
+    expect(report.batches.map((b) => [b.root, b.evidence.status, b.disputes.length])).to.deep.equal(
+      [
+        [A1.root, "missing", 0],
+        [A2.root, "missing", 0],
+        [A3.root, "missing", 0],
+        [B1.root, "missing", 1],
+      ],
     );
     expect(report.batches.every((b) => b.recordsOfVersion === null)).to.equal(true);
-    expect(report.afterClose?.staleRecords).to.deep.equal([]);
-    expect(report.payments).to.have.length(5);
-    const text = formatIncidentReport(report);
-    expect(text).to.include(
-      "stale records: unknown (pass the nodes' batch directories with --batch)",
+    expect(report.evidence).to.deep.equal({
+      batches: 4,
+      verified: 0,
+      missing: 4,
+      corrupt: 0,
+      notProduced: [
+        { node: s.nodeA.address, missingBatches: 3, corruptBatches: 0, records: 7 },
+        { node: s.nodeB.address, missingBatches: 1, corruptBatches: 0, records: 3 },
+      ],
+    });
+    expect(report.problems.map((p) => [p.kind, p.node, p.root])).to.deep.equal(
+      [A1, A2, A3, B1].map((b) => ["missing-batch", b.node, b.root]),
     );
-    expect(summarizeIncident(report)).to.not.include("stale record");
+    expect(report.complete).to.equal(false);
+    expect(report.records.items).to.deep.equal([]);
+    expect(report.payments).to.have.length(5);
+    const text = formatIncidentReport(report, { labels: s.labels });
+    expect(text).to.include("EVIDENCE PROBLEMS: 4 (the audit is incomplete)");
+    expect(text).to.include(
+      "stale records (claiming v2, served after the close): 0 (AT LEAST: 2 batches anchored after the close could not be read)",
+    );
+    expect(summarizeIncident(report, { labels: s.labels })).to.include(
+      "Evidence INCOMPLETE: 0 of 4 batches verified, 4 missing, 0 corrupt; 10 records anchored but not produced (node A 7, node B 3).",
+    );
   });
 
   it("reads the same with one-block log ranges and from block 0", async function () {
@@ -509,11 +544,12 @@ describe("incident report (npm run incident) on the demo's story", function () {
     const report = await reportOf(s, 2, { fromBlock: late });
     expect(report.payments).to.deep.equal([]);
     expect(report.warnings).to.deep.equal([
-      "the action log counts 3 actions logged in the version's epochs; 0 were found from block " +
-        `${late}`,
-      "the action log counts 3 proven actions served by version 2; 1 were found from block " +
-        `${late}`,
+      "the action log counts 3 actions logged in the version's epochs; 0 were found in blocks " +
+        `${late}-${report.scan.toBlock}`,
+      "the action log counts 3 proven actions served by version 2; 1 were found in blocks " +
+        `${late}-${report.scan.toBlock}`,
     ]);
+    expect(report.complete).to.equal(false);
     expect(formatIncidentReport(report)).to.include("WARNINGS: 2");
   });
 
@@ -553,7 +589,13 @@ describe("incident report (npm run incident) on the demo's story", function () {
       [s.batches.B1.root, true, 0],
     ]);
     expect(report.records?.items).to.deep.equal([]);
-    expect(report.records?.dirs.map((d) => d.recordsOfVersion)).to.deep.equal([0, 0, 0, 0]);
+    // A1 and A2 were anchored while v2 was live and served in its window: they do not bear on v1
+    expect(report.records.dirs.map((d) => d.status)).to.deep.equal([
+      "unrelated",
+      "unrelated",
+      "used",
+      "used",
+    ]);
     expect(report.warnings).to.deep.equal([]);
     expect(summarizeIncident(report)).to.match(
       /^v1 of opengradient\/llm was live in 2 windows \(.*; it is live now\) and has no incident\./,
@@ -649,9 +691,9 @@ describe("incident report (npm run incident) on the demo's story", function () {
     expect(report.scan.fromBlock).to.equal(report.scan.toBlock);
     expect(JSON.parse(JSON.stringify(report))).to.deep.equal(report);
     expect(summarizeIncident(report)).to.equal(
-      "v3 of opengradient/llm was never live. 0 records served by v3 while live (0 conforming, " +
-        "0 Unconfirmable: anchored after the window closed); 0 stale records served under v3 after " +
-        "its window closed (0 NotLive). 0 payments bound to v3 (nothing): 0 refunded totalling " +
+      "v3 of opengradient/llm was never live. 0 records served by v3 while live; 0 stale records " +
+        "served under v3 after its window closed. Evidence: all 0 batches verified. " +
+        "0 payments bound to v3 (nothing): 0 refunded totalling " +
         "nothing, 0 claimed (nothing), 0 open. 0 agent actions: 0 logged while v3 was live, 0 proven " +
         "about outputs v3 served.",
     );
@@ -847,16 +889,20 @@ describe("incident report (npm run incident) on the demo's story", function () {
     expect(
       await message(incidentReport({ ...base, modelId: s.modelId, version: 2, blockRange: 0 })),
     ).to.equal("the block range must be a positive whole number, got 0");
-    expect(
-      await message(
-        incidentReport({
-          ...base,
-          modelId: s.modelId,
-          version: 2,
-          batchDirs: [join(work, "none")],
-        }),
-      ),
-    ).to.match(/^cannot read .*batch\.json: no such file or directory$/);
+    // An unreadable directory is evidence that could not be read: listed, never silent.
+    const report = await incidentReport({
+      ...base,
+      modelId: s.modelId,
+      version: 2,
+      batchDirs: [join(work, "none")],
+      batchNames: ["none"],
+    });
+    expect(report.records.dirs.map((d) => d.status)).to.deep.equal(["unreadable"]);
+    expect(report.problems[0].kind).to.equal("directory");
+    expect(report.problems[0].message).to.match(
+      /^none: unreadable: cannot read .*batch\.json: no such file or directory$/,
+    );
+    expect(report.complete).to.equal(false);
   });
 });
 
@@ -881,6 +927,15 @@ describe("npm run incident: the command line", function () {
         "--json",
         "--settlement",
         "0x2279b7a0a67db372996a5fab50d91eaa73d2ebe6",
+        "--source",
+        "dir:/srv/batches",
+        "--source",
+        "https://gw.example/ipfs/{cid}",
+        "--store",
+        "cache",
+        "--labels",
+        "labels.csv",
+        "--accept-incomplete",
       ]),
     ).to.deep.equal({
       model: { id: id("opengradient/llm"), name: "opengradient/llm" },
@@ -889,7 +944,12 @@ describe("npm run incident: the command line", function () {
       fromBlock: 12,
       blockRange: 500,
       batchDirs: ["a", "b"],
+      sources: ["dir:/srv/batches", "https://gw.example/ipfs/{cid}"],
+      store: "cache",
+      labelsFile: "labels.csv",
       json: true,
+      summary: false,
+      acceptIncomplete: true,
       overrides: {
         anchor: undefined,
         settlement: "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
@@ -932,6 +992,12 @@ describe("npm run incident: the command line", function () {
       cliError(() => parseIncidentArgs([...without("--model"), "--model", "0x1234"])),
     ).to.match(/^--model 0x1234: a 0x id must be 32 bytes/);
     expect(cliError(() => parseIncidentArgs([...ok, "--batch", ""]))).to.equal("--batch is empty");
+    expect(cliError(() => parseIncidentArgs([...ok, "--source", ""]))).to.equal(
+      "--source is empty",
+    );
+    expect(cliError(() => parseIncidentArgs([...ok, "--json", "--summary"]))).to.equal(
+      "--json and --summary exclude each other",
+    );
     expect(cliError(() => parseIncidentArgs([...ok, "--verbose"]))).to.match(
       /^Unknown option '--verbose'.*\(usage: /,
     );

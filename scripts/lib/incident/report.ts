@@ -1,0 +1,219 @@
+/**
+ * Builds the incident report: reads the chain at one block, gathers the batches' evidence,
+ * verifies the records, and assembles the plain-data report (see ./index.ts for the whole story).
+ */
+import { getAddress, isAddress } from "ethers";
+
+import { fail } from "../cli.js";
+import { DEFAULT_BLOCK_RANGE } from "../deployment.js";
+import { readActions, uniqueActions } from "./actions.js";
+import { readBatches } from "./batches.js";
+import { gatherEvidence } from "./evidence.js";
+import { readPayments } from "./payments.js";
+import { LogReader, num } from "./reads.js";
+import { verifyVersionRecords } from "./records.js";
+import { linkService } from "./service.js";
+import type { BlockTime, IncidentReport, IncidentReportOptions, ReportRecord } from "./types.js";
+import { readVersionFacts } from "./version.js";
+
+/**
+ * Builds the incident report of `version` of `modelId`. Throws a CliError (one line) for an
+ * unknown model or version, a bad block range, or a read that failed; evidence that could not be
+ * obtained or trusted is not an error: it is listed in `problems` and `complete` is false.
+ */
+export async function incidentReport(options: IncidentReportOptions): Promise<IncidentReport> {
+  const { provider, registry, anchor, settlement, actionLog, modelId, version } = options;
+  if (!Number.isSafeInteger(version) || version < 1 || version >= 2 ** 32) {
+    fail(`the version must be a whole number from 1, got ${version}`);
+  }
+  const range = options.blockRange ?? DEFAULT_BLOCK_RANGE;
+  if (!Number.isSafeInteger(range) || range < 1) {
+    fail(`the block range must be a positive whole number, got ${range}`);
+  }
+  const latest = await provider.getBlockNumber();
+  const toBlock = options.toBlock ?? latest;
+  if (!Number.isSafeInteger(toBlock) || toBlock < 0 || toBlock > latest) {
+    fail(`the last block ${toBlock} is not in 0..${latest}`);
+  }
+  const blockTag = toBlock;
+  const readBlock = await provider.getBlock(toBlock);
+  if (readBlock === null) fail(`block ${toBlock} is not available`);
+  const readAt: BlockTime = { block: toBlock, time: readBlock.timestamp };
+  const { chainId } = await provider.getNetwork();
+  const contracts = {
+    registry: getAddress(await registry.getAddress()),
+    anchor: getAddress(await anchor.getAddress()),
+    settlement: getAddress(await settlement.getAddress()),
+    actionLog: getAddress(await actionLog.getAddress()),
+  };
+
+  const facts = await readVersionFacts(
+    provider,
+    registry,
+    modelId,
+    options.modelName ?? modelId,
+    version,
+    blockTag,
+  );
+  const { windows, closedAt } = facts;
+  const afterClose = (t: number) => closedAt !== null && t >= closedAt.time;
+
+  const fromBlock = options.fromBlock ?? windows[0]?.startBlock ?? toBlock;
+  if (!Number.isSafeInteger(fromBlock) || fromBlock < 0 || fromBlock > toBlock) {
+    fail(`the first block ${fromBlock} is not in 0..${toBlock}`);
+  }
+  const reader = new LogReader(provider, fromBlock, toBlock, range);
+  const scanText = `blocks ${fromBlock}-${toBlock}`;
+  const epochs = windows.map((w) => w.epoch);
+  const [, pausedSince] = await registry.releaseState(modelId, version, { blockTag });
+
+  const paid = await readPayments({
+    provider,
+    settlement,
+    settlementAddress: contracts.settlement,
+    reader,
+    modelId,
+    version,
+    epochs,
+    blockTag,
+    readTime: readAt.time,
+    faultyAt: facts.versionRecord.faultyAt,
+    pausedSince: num(pausedSince),
+    afterClose,
+    scanText,
+  });
+  const actions = await readActions({
+    actionLog,
+    actionLogAddress: contracts.actionLog,
+    reader,
+    modelId,
+    version,
+    epochs,
+    blockTag,
+    afterClose,
+    scanText,
+  });
+  const batches = await readBatches({
+    anchor,
+    anchorAddress: contracts.anchor,
+    reader,
+    modelId,
+    windows,
+    afterClose,
+    closedBlock: closedAt?.block ?? null,
+  });
+  const evidence = await gatherEvidence({
+    anchor,
+    modelId,
+    blockTag,
+    batches,
+    dirs: (options.batchDirs ?? []).map((path, i) => ({
+      path,
+      name: options.batchNames?.[i] ?? path,
+    })),
+    sources: options.sources ?? [],
+    cache: options.cache,
+  });
+  const verified = await verifyVersionRecords(
+    { anchor, registry, modelId, version, windows, blockTag, readTime: readAt.time, afterClose },
+    evidence.obtained,
+  );
+  const items = verified.items;
+  const problems = [
+    ...evidence.problems,
+    ...verified.errors.map((message) => ({ kind: "verification" as const, message })),
+  ];
+  const other = await linkService({
+    provider,
+    settlement,
+    settlementAddress: contracts.settlement,
+    registry,
+    reader,
+    modelId,
+    version,
+    blockTag,
+    readTime: readAt.time,
+    payments: paid.payments,
+    detailsById: paid.detailsById,
+    obtained: evidence.obtained,
+    records: items,
+    batches,
+  });
+  const warnings = [...paid.warnings, ...actions.warnings];
+  const count = (list: ReportRecord[], key: (r: ReportRecord) => string | null) => {
+    const out: Record<string, number> = {};
+    for (const r of list) {
+      const k = key(r) ?? "error";
+      out[k] = (out[k] ?? 0) + 1;
+    }
+    return out;
+  };
+  const verifiedCount = batches.filter((b) => b.evidence.status === "verified").length;
+  const missingCount = batches.filter((b) => b.evidence.status === "missing").length;
+
+  return {
+    model: { id: modelId.toLowerCase(), name: options.modelName ?? null },
+    version,
+    chainId: num(chainId),
+    contracts,
+    readAt,
+    scan: { fromBlock, toBlock, blockRange: range, requests: reader.requests },
+    versionRecord: facts.versionRecord,
+    live: facts.live,
+    windows,
+    closedAt,
+    incidents: facts.incidents,
+    payments: paid.payments,
+    otherVersionPayments: other,
+    totals: paid.totals,
+    refunds: paid.refunds,
+    claims: paid.claims,
+    actions: {
+      whileLive: actions.whileLive,
+      servedByVersion: actions.servedByVersion,
+      counters: actions.counters,
+    },
+    batches,
+    records: {
+      dirs: evidence.dirs,
+      items,
+      whileLive: items.filter((i) => i.served === "live").length,
+      afterClose: items.filter((i) => i.served === "after-close").length,
+      outsideWindows: items.filter((i) => i.served === "outside-windows").length,
+      byStanding: count(items, (r) => r.standing),
+      byServedStanding: count(items, (r) => r.servedStanding),
+    },
+    evidence: {
+      batches: batches.length,
+      verified: verifiedCount,
+      missing: missingCount,
+      corrupt: batches.length - verifiedCount - missingCount,
+      notProduced: evidence.notProduced,
+    },
+    afterClose:
+      closedAt === null
+        ? null
+        : {
+            since: closedAt,
+            staleRecords: items.filter((r) => r.served === "after-close"),
+            batches: batches.filter((b) => b.anchoredAfterClose),
+            refunds: paid.refunds.filter((r) => r.afterClose),
+            claims: paid.claims.filter((c) => c.afterClose),
+            actions: uniqueActions([...actions.whileLive, ...actions.servedByVersion]).filter(
+              (a) => a.loggedAfterClose,
+            ),
+          },
+    problems,
+    warnings,
+    complete: problems.length === 0 && warnings.length === 0,
+    labels: normalizeLabels(options.labels),
+  };
+}
+
+function normalizeLabels(labels: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [address, name] of Object.entries(labels ?? {})) {
+    if (isAddress(address)) out[getAddress(address)] = name;
+  }
+  return out;
+}

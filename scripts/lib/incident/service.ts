@@ -1,0 +1,197 @@
+/**
+ * Payments meet the service they paid for. For each payment bound to the version: the payee's
+ * records of that request in the verified batches (or why none can be shown), and what the payer
+ * and the payee can still do, by the settlement's own answer (the calls simulated at the read
+ * block from the party that would send them: no rule is re-implemented here). And the payments
+ * bound to another version whose request was served under this one (a stale node paid through
+ * payments bound to the version live after the rollback), with the same answers.
+ */
+import { AbiCoder, type Provider, keccak256 } from "ethers";
+
+import type { InferenceSettlement, ModelRegistry } from "../../../types/ethers-contracts/index.js";
+import { revertData } from "../chain.js";
+import type { SettlementDetails } from "../enums.js";
+import type { InferenceRecord } from "../record.js";
+import type { ObtainedBatch } from "./evidence.js";
+import { isOpenState } from "./names.js";
+import { fillStates, paymentOfLog, readContests } from "./payments.js";
+import { type LogReader, mapLimit, num } from "./reads.js";
+import type { ReportBatch, ReportPayment, ReportRecord, ServiceRecord } from "./types.js";
+
+const CONCURRENCY = 8;
+
+interface Found {
+  record: InferenceRecord;
+  item: ServiceRecord;
+  proof: string[];
+}
+
+export interface ServiceContext {
+  provider: Provider;
+  settlement: InferenceSettlement;
+  settlementAddress: string;
+  registry: ModelRegistry;
+  reader: LogReader;
+  modelId: string;
+  version: number;
+  blockTag: number;
+  readTime: number;
+  payments: ReportPayment[];
+  detailsById: Map<string, SettlementDetails>;
+  obtained: ObtainedBatch[];
+  records: ReportRecord[];
+  batches: ReportBatch[];
+}
+
+const key = (node: string, agent: string, requestId: string) =>
+  `${node.toLowerCase()}:${agent.toLowerCase()}:${requestId.toLowerCase()}`;
+
+/** settlementIdOf(payer, requestId): keccak256(abi.encode(payer, requestId)). */
+function settlementIdOf(payer: string, requestId: string): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["address", "bytes32"], [payer, requestId]));
+}
+
+/**
+ * Fills `service` of every payment bound to the version, and returns the payments bound to
+ * another version whose request a record claiming this version served.
+ */
+export async function linkService(ctx: ServiceContext): Promise<ReportPayment[]> {
+  const wanted = new Set(ctx.payments.map((p) => key(p.payee, p.payer, p.requestId)));
+  for (const r of ctx.records) wanted.add(key(r.node, r.agent, r.requestId));
+  const index = indexRecords(ctx.obtained, ctx.records, wanted);
+
+  const other = await otherVersionPayments(ctx);
+  await mapLimit([...ctx.payments, ...other], CONCURRENCY, (p) => fillService(ctx, index, p));
+  return other;
+}
+
+function indexRecords(
+  obtained: ObtainedBatch[],
+  records: ReportRecord[],
+  wanted: Set<string>,
+): Map<string, Found[]> {
+  const standing = new Map(records.map((r) => [`${r.root}:${r.index}`, r.standing]));
+  const out = new Map<string, Found[]>();
+  for (const o of obtained) {
+    for (let i = 0; i < o.records.count; i++) {
+      const r = o.records.get(i);
+      const k = key(r.node, r.agent, r.requestId);
+      if (!wanted.has(k) || r.node.toLowerCase() !== o.batch.node.toLowerCase()) continue;
+      const list = out.get(k) ?? [];
+      list.push({
+        record: r,
+        proof: o.tree.proof(i),
+        item: {
+          source: o.from,
+          root: o.batch.root,
+          index: i,
+          version: r.version,
+          servedAt: r.servedAt,
+          standing: standing.get(`${o.batch.root}:${i}`) ?? null,
+        },
+      });
+      out.set(k, list);
+    }
+  }
+  return out;
+}
+
+async function otherVersionPayments(ctx: ServiceContext): Promise<ReportPayment[]> {
+  const mine = new Set(ctx.payments.map((p) => p.settlementId.toLowerCase()));
+  const ids = [...new Set(ctx.records.map((r) => settlementIdOf(r.agent, r.requestId)))].filter(
+    (id) => !mine.has(id.toLowerCase()),
+  );
+  if (ids.length === 0) return [];
+  const topic = ctx.settlement.interface.getEvent("Settled").topicHash;
+  const logs = await ctx.reader.logsAnyOf(
+    ctx.settlementAddress,
+    [topic, null, ctx.modelId],
+    1,
+    ids,
+  );
+  const out: ReportPayment[] = [];
+  const details = new Map<string, SettlementDetails>();
+  for (const log of logs) {
+    const read = paymentOfLog(ctx.settlement, log);
+    if (read === null || read.payment.version === ctx.version) continue;
+    out.push(read.payment);
+    details.set(read.payment.settlementId, read.details);
+    ctx.detailsById.set(read.payment.settlementId, read.details);
+  }
+  // Each bound version has its own fault and pause: the states are judged per version.
+  for (const v of new Set(out.map((p) => p.version))) {
+    const [faultyAt, pausedSince] = await ctx.registry.releaseState(ctx.modelId, v, {
+      blockTag: ctx.blockTag,
+    });
+    await fillStates(
+      {
+        settlement: ctx.settlement,
+        blockTag: ctx.blockTag,
+        readTime: ctx.readTime,
+        faultyAt: num(faultyAt),
+        pausedSince: num(pausedSince),
+      },
+      out.filter((p) => p.version === v),
+      details,
+    );
+  }
+  await readContests(ctx, out);
+  return out;
+}
+
+/**
+ * Whether the settlement accepts `data` sent by `from` at the read block (an eth_call: nothing
+ * is sent). A revert is "no"; any other failure is not an answer and is thrown.
+ */
+async function accepts(ctx: ServiceContext, from: string, data: string): Promise<boolean> {
+  try {
+    await ctx.provider.call({ to: ctx.settlementAddress, from, data, blockTag: ctx.blockTag });
+    return true;
+  } catch (e) {
+    if ((e as { code?: string }).code === "CALL_EXCEPTION" || revertData(e) !== undefined) {
+      return false;
+    }
+    throw e;
+  }
+}
+
+async function fillService(
+  ctx: ServiceContext,
+  index: Map<string, Found[]>,
+  p: ReportPayment,
+): Promise<void> {
+  const found = index.get(key(p.payee, p.payer, p.requestId)) ?? [];
+  const payeeIncomplete = ctx.batches.some(
+    (b) => b.node === p.payee && b.evidence.status !== "verified",
+  );
+  const service: NonNullable<ReportPayment["service"]> = {
+    records: found.map((f) => f.item),
+    found: found.length > 0 ? "found" : payeeIncomplete ? "unknown" : "none",
+    payerCan: [],
+    payeeCan: [],
+  };
+  p.service = service;
+  if (!isOpenState(p.state)) return;
+  const d = ctx.detailsById.get(p.settlementId)!;
+  if (p.openStatus === "refundable")
+    service.payerCan.push("refund (the version's fault counts from before release)");
+  if (p.openStatus === "unproven")
+    service.payerCan.push("refundUnproven (the proof deadline passed)");
+  if (p.openStatus === "claimable") service.payeeCan.push("claim");
+  for (const f of found) {
+    const where = `record ${f.item.index} of batch ${f.item.root}`;
+    const iface = ctx.settlement.interface;
+    const challenge = iface.encodeFunctionData("challenge", [
+      d,
+      f.item.root,
+      f.record,
+      f.proof,
+      p.payer,
+    ]);
+    const prove = iface.encodeFunctionData("prove", [d, f.item.root, f.record, f.proof]);
+    if (await accepts(ctx, p.payer, challenge)) service.payerCan.push(`challenge with ${where}`);
+    if (p.state !== "Proven" && (await accepts(ctx, p.payee, prove))) {
+      service.payeeCan.push(`prove with ${where}`);
+    }
+  }
+}
