@@ -19,7 +19,7 @@ import { basename, join } from "node:path";
 import { network } from "hardhat";
 
 import { errorLine } from "./lib/cli.js";
-import { formatIncidentReport, incidentReport } from "./lib/incident.js";
+import { formatIncidentReport, incidentReport } from "./lib/incident/index.js";
 import { DEMO_MODEL, runScenario } from "./demo/scenario.js";
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
