@@ -1,0 +1,443 @@
+/**
+ * The incident report's evidence (scripts/lib/incident/evidence.ts): every anchored batch gets a
+ * status whether or not its file is at hand, files come from real stores by their anchored
+ * reference, broken copies never count, transient RPC failures are retried, and the payments meet
+ * the records of the service they paid for. On the story of `npm run demo`, on its own network.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { expect } from "chai";
+import { BrowserProvider, type Provider } from "ethers";
+import { network } from "hardhat";
+
+import type {
+  AgentActionLog,
+  InferenceAnchor,
+  InferenceSettlement,
+  ModelRegistry,
+} from "../../types/ethers-contracts/index.js";
+import { CliError } from "../../scripts/lib/cli.js";
+import { DEMO_MODEL, requestOf, runScenario, unit } from "../../scripts/demo/scenario.js";
+import type { DemoScenario } from "../../scripts/demo/scenario.js";
+import {
+  formatIncidentReport,
+  incidentReport,
+  readLabels,
+  type IncidentReport,
+  type IncidentReportOptions,
+} from "../../scripts/lib/incident/index.js";
+import { LogReader } from "../../scripts/lib/incident/reads.js";
+import { type Eip1193Provider, retryingProvider } from "../../scripts/lib/rpc-retry.js";
+import { ContentStore, parseSource } from "../../scripts/lib/store/index.js";
+import { FlakyEip1193ProviderTestDouble } from "../helpers/flaky-provider.js";
+import { startHttpStore } from "../helpers/http-store.js";
+
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+const provider = ethers.provider as unknown as Provider;
+
+let work: string;
+
+async function demoScenario(): Promise<DemoScenario> {
+  return runScenario(connection, { workDir: work });
+}
+
+function base(s: DemoScenario): IncidentReportOptions {
+  return {
+    provider,
+    registry: s.registry,
+    anchor: s.anchor,
+    settlement: s.settlement,
+    actionLog: s.actionLog,
+    modelId: s.modelId,
+    modelName: DEMO_MODEL,
+    version: 2,
+  };
+}
+
+/** The records of a report without where they came from: the same evidence reads the same. */
+const standings = (r: IncidentReport) =>
+  r.records.items.map((i) => [i.requestId, i.node, i.standing, i.servedStanding, i.flagNames]);
+
+/** A copy of batch `name`'s directory under a new name, edited by `edit`. */
+function editedCopy(s: DemoScenario, name: string, copy: string, edit: (dir: string) => void) {
+  const dir = join(work, copy);
+  cpSync(s.batches[name].dir, dir, { recursive: true });
+  edit(dir);
+  return dir;
+}
+
+function editLines(file: string, edit: (lines: string[]) => string[]) {
+  const lines = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l !== "");
+  writeFileSync(file, edit(lines).join("\n") + "\n");
+}
+
+describe("incident report: evidence from storage, and what it cannot prove", function () {
+  before(function () {
+    work = mkdtempSync(join(tmpdir(), "incident-evidence-"));
+  });
+  after(async function () {
+    rmSync(work, { recursive: true, force: true });
+    await connection.close();
+  });
+
+  describe("records come from storage by the batch's anchored reference", function () {
+    it("fetches every batch from a real HTTP store on loopback, then from the local cache alone", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const byDirs = await incidentReport({ ...base(s), batchDirs: s.batchDirs });
+      const files = s.batchDirs.map((d) => readFileSync(join(d, "batch.jsonl")));
+      const http = await startHttpStore(files);
+      const cache = new ContentStore(join(work, "cache-http"));
+      let fetched: IncidentReport;
+      try {
+        fetched = await incidentReport({
+          ...base(s),
+          sources: [parseSource(http.template)],
+          cache,
+        });
+      } finally {
+        await http.close();
+      }
+      expect(fetched.batches.map((b) => [b.evidence.status, b.evidence.from])).to.deep.equal(
+        files.map(() => ["verified", http.template]),
+      );
+      expect(fetched.complete).to.equal(true);
+      expect(standings(fetched)).to.deep.equal(standings(byDirs));
+      expect(fetched.afterClose?.staleRecords).to.have.length(3);
+      // The server is gone: the verified files were kept in the local store.
+      const again = await incidentReport({ ...base(s), cache });
+      expect(again.batches.map((b) => b.evidence.from)).to.deep.equal(files.map(() => "cache"));
+      expect(standings(again)).to.deep.equal(standings(byDirs));
+    });
+
+    it("reads IPFS through a gateway template ({cid}) and a dir: source", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const files = s.batchDirs.map((d) => readFileSync(join(d, "batch.jsonl")));
+      const gateway = await startHttpStore(files);
+      try {
+        const viaCid = await incidentReport({
+          ...base(s),
+          sources: [parseSource(gateway.cidTemplate)],
+        });
+        expect(viaCid.evidence.verified).to.equal(4);
+      } finally {
+        await gateway.close();
+      }
+      const folder = new ContentStore(join(work, "folder-source"));
+      for (const f of files) folder.put(f);
+      const viaDir = await incidentReport({
+        ...base(s),
+        sources: [parseSource(`dir:${folder.root}`)],
+      });
+      expect(viaDir.batches.every((b) => b.evidence.from === `dir:${folder.root}`)).to.equal(true);
+    });
+
+    it("a store answering altered bytes is never used: corrupt (bytes), and a good store after it verifies", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const files = s.batchDirs.map((d) => readFileSync(join(d, "batch.jsonl")));
+      const liar = await startHttpStore(files, "altered");
+      const honest = await startHttpStore(files);
+      const cache = new ContentStore(join(work, "cache-liar"));
+      try {
+        const lied = await incidentReport({
+          ...base(s),
+          sources: [parseSource(liar.template)],
+          cache,
+        });
+        expect(lied.batches.map((b) => b.evidence.status)).to.deep.equal(
+          files.map(() => "corrupt"),
+        );
+        expect(lied.batches[0].evidence.corrupt.map((c) => [c.from, c.what])).to.deep.equal([
+          [liar.template, "bytes"],
+        ]);
+        expect(lied.records.items).to.deep.equal([]);
+        expect(lied.problems.map((p) => p.kind)).to.deep.equal(files.map(() => "corrupt-batch"));
+        expect(lied.evidence.corrupt).to.equal(4);
+        // Nothing altered was kept.
+        expect(
+          s.batchDirs.every(
+            (d) => !cache.has(JSON.parse(readFileSync(join(d, "batch.json"), "utf8")).fileRef),
+          ),
+        ).to.equal(true);
+        const both = await incidentReport({
+          ...base(s),
+          sources: [parseSource(liar.template), parseSource(honest.template)],
+          cache,
+        });
+        expect(both.batches.map((b) => b.evidence.status)).to.deep.equal(
+          files.map(() => "verified"),
+        );
+        expect(both.batches[0].evidence.attempts.map((a) => [a.source, a.outcome])).to.deep.equal([
+          ["cache", "not-found"],
+          [liar.template, "altered"],
+          [honest.template, "found"],
+        ]);
+        expect(both.complete).to.equal(true);
+      } finally {
+        await liar.close();
+        await honest.close();
+      }
+    });
+  });
+
+  describe("broken evidence never reads as a clean audit", function () {
+    it("a proofs.jsonl with fewer records than anchored: corrupt (count), none of its records counted", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const dirs = [...s.batchDirs];
+      dirs[3] = editedCopy(s, "B1", "B1-short", (d) =>
+        editLines(join(d, "proofs.jsonl"), (l) => l.slice(0, 2)),
+      );
+      const report = await incidentReport({
+        ...base(s),
+        batchDirs: dirs,
+        batchNames: ["A1", "A2", "A3", "B1-short"],
+      });
+      const b1 = report.batches[3];
+      expect(b1.evidence.status).to.equal("corrupt");
+      expect(b1.evidence.corrupt).to.deep.equal([
+        { from: "B1-short", what: "count", detail: "holds 2 records, 3 were anchored" },
+      ]);
+      expect(report.records.dirs[3].status).to.equal("corrupt");
+      expect(report.afterClose?.staleRecords).to.deep.equal([]);
+      expect(report.evidence.notProduced).to.deep.equal([
+        { node: s.nodeB.address, missingBatches: 0, corruptBatches: 1, records: 3 },
+      ]);
+      expect(report.complete).to.equal(false);
+      expect(formatIncidentReport(report)).to.include("EVIDENCE PROBLEMS: 2");
+    });
+
+    it("an edited servedAt: the records' root is not the anchored one (corrupt: root); an edited proof sibling: rebuilt, counted", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const edited = editedCopy(s, "B1", "B1-servedAt", (d) =>
+        editLines(join(d, "proofs.jsonl"), (lines) =>
+          lines.map((l, i) => {
+            if (i !== 0) return l;
+            const e = JSON.parse(l);
+            e.record.servedAt -= 3600; // "served before the rollback"
+            return JSON.stringify(e);
+          }),
+        ),
+      );
+      const r1 = await incidentReport({
+        ...base(s),
+        batchDirs: [...s.batchDirs.slice(0, 3), edited],
+        batchNames: ["A1", "A2", "A3", "B1-servedAt"],
+      });
+      expect(r1.batches[3].evidence.status).to.equal("corrupt");
+      expect(r1.batches[3].evidence.corrupt[0].what).to.equal("root");
+      expect(r1.records.items.filter((i) => i.node === s.nodeB.address)).to.deep.equal([]);
+
+      const sibling = editedCopy(s, "B1", "B1-proof", (d) =>
+        editLines(join(d, "proofs.jsonl"), (lines) =>
+          lines.map((l, i) => {
+            if (i !== 1) return l;
+            const e = JSON.parse(l);
+            e.proof[0] = "0x" + "ab".repeat(32);
+            return JSON.stringify(e);
+          }),
+        ),
+      );
+      const clean = await incidentReport({ ...base(s), batchDirs: s.batchDirs });
+      const r2 = await incidentReport({
+        ...base(s),
+        batchDirs: [...s.batchDirs.slice(0, 3), sibling],
+      });
+      expect(r2.records.dirs[3].badProofs).to.equal(1);
+      expect(r2.batches[3].evidence.status).to.equal("verified");
+      expect(standings(r2)).to.deep.equal(standings(clean));
+      expect(r2.records.items.every((i) => i.included === true)).to.equal(true);
+    });
+
+    it("batch.json's root edited: its records are still matched by their own root; a directory given twice is read once", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const lying = editedCopy(s, "B1", "B1-root", (d) => {
+        const f = join(d, "batch.json");
+        const j = JSON.parse(readFileSync(f, "utf8"));
+        j.root = "0x" + "12".repeat(32);
+        writeFileSync(f, JSON.stringify(j));
+      });
+      const clean = await incidentReport({ ...base(s), batchDirs: s.batchDirs });
+      const report = await incidentReport({
+        ...base(s),
+        batchDirs: [...s.batchDirs.slice(0, 3), lying, s.batchDirs[0]],
+        batchNames: ["A1", "A2", "A3", "B1-root", "A1-again"],
+      });
+      expect(report.records.dirs.map((d) => d.status)).to.deep.equal([
+        "used",
+        "used",
+        "used",
+        "used",
+        "duplicate",
+      ]);
+      expect(report.records.dirs[3].detail).to.match(/^batch\.json states root 0x1212/);
+      expect(report.records.dirs[4].detail).to.equal("the same batch as A1: read once");
+      expect(standings(report)).to.deep.equal(standings(clean));
+      expect(report.records.items).to.have.length(10);
+    });
+
+    it("a node that blips during the scan: retried below ethers, the same report as without blips", async function () {
+      this.timeout(120_000);
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const clean = await incidentReport({ ...base(s), batchDirs: s.batchDirs });
+      const flaky = new FlakyEip1193ProviderTestDouble(connection.provider as Eip1193Provider, 5);
+      const retrying = retryingProvider(flaky, { baseDelayMs: 1 });
+      const p = new BrowserProvider(retrying, 31337, { staticNetwork: true });
+      const report = await incidentReport({
+        ...base(s),
+        provider: p as unknown as Provider,
+        registry: s.registry.connect(p) as ModelRegistry,
+        anchor: s.anchor.connect(p) as InferenceAnchor,
+        settlement: s.settlement.connect(p) as InferenceSettlement,
+        actionLog: s.actionLog.connect(p) as AgentActionLog,
+        batchDirs: s.batchDirs,
+      });
+      expect(flaky.failed).to.be.greaterThan(10);
+      expect(retrying.unavailable).to.equal(undefined);
+      expect({ ...report, scan: null }).to.deep.equal({ ...clean, scan: null });
+      expect(report.records.items.every((i) => i.error === null)).to.equal(true);
+    });
+
+    it("a node that dies mid-scan: no report, one line saying the evidence could not be read", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const dying = new FlakyEip1193ProviderTestDouble(
+        connection.provider as Eip1193Provider,
+        0,
+        40,
+      );
+      const retrying = retryingProvider(dying, { attempts: 3, baseDelayMs: 1 });
+      const p = new BrowserProvider(retrying, 31337, { staticNetwork: true });
+      let threw = false;
+      try {
+        await incidentReport({
+          ...base(s),
+          provider: p as unknown as Provider,
+          registry: s.registry.connect(p) as ModelRegistry,
+          anchor: s.anchor.connect(p) as InferenceAnchor,
+          settlement: s.settlement.connect(p) as InferenceSettlement,
+          actionLog: s.actionLog.connect(p) as AgentActionLog,
+          batchDirs: s.batchDirs,
+        });
+      } catch {
+        threw = true;
+      }
+      expect(threw).to.equal(true);
+      const unavailable = retrying.unavailable;
+      expect(unavailable).to.be.instanceOf(CliError);
+      expect(unavailable?.message).to.match(
+        /^the node did not answer eth_\w+ after 3 attempts \(Failed to make POST request .*\): the evidence could not be read; nothing was reported$/,
+      );
+    });
+
+    it("a failed log read suggests a smaller --block-range only when the node says the range is too large", async function () {
+      const failing = (message: string) =>
+        new LogReader(
+          { getLogs: async () => Promise.reject(new Error(message)) } as unknown as Provider,
+          0,
+          10,
+          5,
+        );
+      const messageOf = async (reader: LogReader) => {
+        try {
+          await reader.logs("0x" + "11".repeat(20), []);
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return expect.fail("expected the read to fail");
+      };
+      expect(await messageOf(failing("query returned more than 10000 results"))).to.equal(
+        "eth_getLogs for blocks 0-4 failed (the node limits ranges: try a smaller --block-range): query returned more than 10000 results",
+      );
+      expect(await messageOf(failing("invalid params: bad address"))).to.equal(
+        "eth_getLogs for blocks 0-4 failed: invalid params: bad address",
+      );
+    });
+  });
+
+  describe("payments meet the service they paid for", function () {
+    it("each payment bound to v2: the payee's record of its request, and what each side can still do", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const report = await incidentReport({ ...base(s), batchDirs: s.batchDirs });
+      const byRequest = new Map(report.payments.map((p) => [p.requestId, p]));
+      for (const p of report.payments) {
+        expect(p.service?.found, p.requestId).to.equal("found");
+        expect(p.service?.records.every((r) => r.version === 2)).to.equal(true);
+      }
+      const open = report.payments.filter((p) => p.state === "Open");
+      expect(open).to.have.length(1);
+      expect(open[0].service?.payerCan).to.include(
+        "refund (the version's fault counts from before release)",
+      );
+      // A closed payment: nothing left to do.
+      const claimed = byRequest.get(requestOf("r2"));
+      expect(claimed?.state).to.equal("Claimed");
+      expect(claimed?.service?.payerCan).to.deep.equal([]);
+    });
+
+    it("a payment bound to v1 for a request the stale node served under v2: its own section, with the challenge the payer can make", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const token = await s.token.getAddress();
+      // carol pays node B, under the live v1, for the request node B served (stale) under v2.
+      await (
+        await s.token.connect(s.carol).approve(await s.settlement.getAddress(), unit(1))
+      ).wait();
+      const [v, e] = await s.registry.live(s.modelId);
+      await (
+        await s.settlement
+          .connect(s.carol)
+          .settle(s.modelId, v, e, s.nodeB.address, token, unit(1), requestOf("s1"), 0)
+      ).wait();
+      const report = await incidentReport({ ...base(s), batchDirs: s.batchDirs });
+      expect(report.otherVersionPayments).to.have.length(1);
+      const p = report.otherVersionPayments[0];
+      expect([p.payer, p.payee, p.version, p.state, p.openStatus]).to.deep.equal([
+        s.carol.address,
+        s.nodeB.address,
+        1,
+        "Open",
+        "held",
+      ]);
+      expect(p.service?.records.map((r) => [r.version, r.standing])).to.deep.equal([
+        [2, "NotLive"],
+      ]);
+      expect(p.service?.payerCan).to.deep.equal([
+        `challenge with record 0 of batch ${s.batches.B1.root}`,
+      ]);
+      expect(p.service?.payeeCan).to.deep.equal([]);
+      expect(formatIncidentReport(report)).to.include(
+        "PAYMENTS bound to another version for requests served under v2: 1",
+      );
+    });
+  });
+
+  describe("labels", function () {
+    it("reads JSON and CSV, and refuses a bad line with one line", function () {
+      const a = "0x" + "aa".repeat(20);
+      const json = join(work, "labels.json");
+      writeFileSync(json, JSON.stringify({ [a]: "node A" }));
+      const csv = join(work, "labels.csv");
+      writeFileSync(csv, `address,name\n# the stale node\n${a},node A\n`);
+      const want = { "0xaAaAaAaaAaAaAaaAaAAAAAAAAaaaAaAaAaaAaaAa": "node A" };
+      expect(readLabels(json)).to.deep.equal(want);
+      expect(readLabels(csv)).to.deep.equal(want);
+      const bad = join(work, "bad.csv");
+      writeFileSync(bad, `${a},node A\n0x1234,nobody\n`);
+      expect(() => readLabels(bad, "bad.csv")).to.throw(
+        CliError,
+        "bad.csv line 2: not an address: 0x1234",
+      );
+    });
+
+    it("names nodes, agents and Safes in the words of the report", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const report = await incidentReport({ ...base(s), batchDirs: s.batchDirs, labels: s.labels });
+      expect(report.labels[s.nodeB.address]).to.equal("node B");
+      const text = formatIncidentReport(report);
+      expect(text).to.include("by node B");
+      expect(text).to.include("alice paid node A");
+    });
+  });
+});
