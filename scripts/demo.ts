@@ -5,8 +5,9 @@
  * real Safe v1.5.0 multisigs govern the suite; a model's v2 goes live, serves, is paid for and
  * acted on; it misbehaves and the guardian Safe rolls it back to v1 as Faulty; a stale node keeps
  * serving v2, payers refund, an agent logs an action about an output v2 served before the
- * rollback. Then the one command that proves what happened while v2 was live: the incident
- * report (scripts/lib/incident.ts, what `npm run incident` prints).
+ * rollback; it anchors one more batch and withholds its file. Then the one command that proves
+ * what happened while v2 was live: the incident report (scripts/lib/incident/, what
+ * `npm run incident` prints), with the withheld batch listed as missing.
  *
  * The story is scripts/demo/scenario.ts (the tests replay it). Deterministic: fixed values and
  * block times. Batch files go to a temporary directory, removed at the end; nothing is written
@@ -14,12 +15,13 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 
 import { network } from "hardhat";
 
 import { errorLine } from "./lib/cli.js";
 import { formatIncidentReport, incidentReport } from "./lib/incident/index.js";
+import { parseSource } from "./lib/store/index.js";
 import { DEMO_MODEL, runScenario } from "./demo/scenario.js";
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -32,10 +34,11 @@ try {
   const connection = await network.create();
   try {
     const s = await runScenario(connection, { workDir: work, print });
-    const batchNames = s.batchDirs.map((d) => `batch ${basename(d)}`);
     print(
       `9. The one command, here in-process (on a real network: npm run incident -- --model ` +
-        `${DEMO_MODEL} --version 2 --network NAME ${s.batchDirs.map((d) => `--batch ${basename(d)}`).join(" ")}):`,
+        `${DEMO_MODEL} --version 2 --network NAME --source dir:STORE): it fetches every batch ` +
+        `anchored by its reference from the nodes' store, checks it against the chain, and says ` +
+        `what it could not obtain:`,
     );
     print("");
     const report = await incidentReport({
@@ -47,10 +50,10 @@ try {
       modelId: s.modelId,
       modelName: DEMO_MODEL,
       version: 2,
-      batchDirs: s.batchDirs,
-      batchNames,
+      sources: [parseSource(`dir:${s.store.root}`)],
+      labels: s.labels,
     });
-    print(formatIncidentReport(report, { labels: s.labels }));
+    print(formatIncidentReport(report));
   } finally {
     await connection.close();
   }

@@ -27,7 +27,13 @@
  *   TR+90m  node B anchors s1-s3 (batch B1): NotLive      TR+2h node A claims bob's r2 payment
  *   TR+2h30m the guardian Safe disputes batch B1          TR+3h carol refunds r3's payment
  *   TR+3h30m carol logs an action without proof (bound to v1: not v2's)
+ *   TR+3h45m node B serves s4 to alice, anchors it at TR+3h50m (batch B2) and withholds the
+ *           file: B2 is anchored, its file is in no store (the report lists it as missing)
  *   TR+4h   alice refunds r4's payment; bob's r5 payment stays open (refundable)
+ *
+ * Every other batch's canonical file is published to a content-addressed store in the work
+ * directory (`store`), as batch:build publishes to the local store: the report fetches them by
+ * their anchored reference.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -39,6 +45,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import type { ERC20TestDouble } from "../../types/ethers-contracts/index.js";
 import { anchorBatch, findEntries, readBatchSummary } from "../lib/anchoring.js";
 import { buildBatch } from "../lib/batch.js";
+import { ContentStore } from "../lib/store/index.js";
 import { type SettledEventArgs, type SettlementDetails, detailsFromSettled } from "../lib/enums.js";
 import { DEFAULT_PARAMETERS, deploySuite, type Suite } from "../lib/deploy-local.js";
 import { parseGovArgs, runGov } from "../lib/gov.js";
@@ -93,6 +100,8 @@ export interface DemoBatch {
   root: string;
   node: string;
   records: InferenceRecord[];
+  /** Its canonical file was published to the store (B2's was withheld). */
+  published: boolean;
 }
 
 export interface DemoScenario extends Suite {
@@ -114,8 +123,10 @@ export interface DemoScenario extends Suite {
   payments: Record<string, DemoPayment>;
   /** Batches by name: A1, A2 (anchored while v2 was live), A3 (late), B1 (stale node). */
   batches: Record<string, DemoBatch>;
-  /** The batch directories, in the order A1, A2, A3, B1. */
+  /** The directories of the published batches, in the order A1, A2, A3, B1 (B2 is withheld). */
   batchDirs: string[];
+  /** The content-addressed store the published batch files went to. */
+  store: ContentStore;
   /** The `npm run gov` arguments that name the contracts (there is no Ignition deployment). */
   govOverrides: string[];
   /** Names of the cast's addresses, for the report (formatIncidentReport's labels). */
@@ -330,21 +341,31 @@ export async function runScenario(
     servedAt,
   });
   const batches: Record<string, DemoBatch> = {};
+  // The nodes' content-addressed store (a web server or IPFS in production): see ../lib/store.
+  const store = new ContentStore(join(options.workDir, "store"));
   const anchorAt = async (
     t: number,
     batchName: string,
     node: HardhatEthersSigner,
     records: InferenceRecord[],
+    publish = true,
   ) => {
     const input = join(options.workDir, `${batchName}.jsonl`);
     writeFileSync(input, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
     const dir = join(options.workDir, batchName);
-    await buildBatch(input, dir);
+    await buildBatch(input, dir, {}, publish ? { store } : {});
     const summary = readBatchSummary(dir);
     await at(t);
     const outcome = await anchorBatch(anchor, node, summary);
     if (outcome.status !== "anchored") throw new Error(`batch ${batchName} was not anchored`);
-    batches[batchName] = { name: batchName, dir, root: summary.root, node: node.address, records };
+    batches[batchName] = {
+      name: batchName,
+      dir,
+      root: summary.root,
+      node: node.address,
+      records,
+      published: publish,
+    };
   };
   const actionWithProof = async (
     t: number,
@@ -475,12 +496,20 @@ export async function runScenario(
   await at(TR + 3 * HOUR);
   await mined(settlement.connect(carol).refund(payments.r3.details, carol.address));
   await actionWithoutProof(TR + 3 * HOUR + 30 * MINUTE, carol, "r6", "carol closed a position");
+  await anchorAt(
+    TR + 3 * HOUR + 50 * MINUTE,
+    "B2",
+    nodeB,
+    [record("s4", nodeB, alice, TR + 3 * HOUR + 45 * MINUTE)],
+    false,
+  );
   await at(TR + 4 * HOUR);
   await mined(settlement.connect(alice).refund(payments.r4.details, alice.address));
   print(
     `8. Payers: carol and alice take back the payments v2 had not earned (Faulty before their ` +
       `release); bob has not refunded r5 yet; node A claims bob's r2 payment, released before the ` +
-      `fault. The guardian Safe disputes batch B1; carol logs an unproven action, now bound to v1`,
+      `fault. The guardian Safe disputes batch B1; carol logs an unproven action, now bound to v1. ` +
+      `Node B anchors one more record (batch B2) but withholds its file from every store`,
   );
 
   return {
@@ -501,6 +530,7 @@ export async function runScenario(
     payments,
     batches,
     batchDirs: ["A1", "A2", "A3", "B1"].map((n) => batches[n].dir),
+    store,
     govOverrides,
     labels: {
       [governance.address]: "governance Safe",

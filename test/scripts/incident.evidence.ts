@@ -102,15 +102,22 @@ describe("incident report: evidence from storage, and what it cannot prove", fun
       } finally {
         await http.close();
       }
-      expect(fetched.batches.map((b) => [b.evidence.status, b.evidence.from])).to.deep.equal(
-        files.map(() => ["verified", http.template]),
-      );
-      expect(fetched.complete).to.equal(true);
+      // Every published batch verified; node B's withheld B2 is missing, and says so.
+      expect(fetched.batches.map((b) => [b.evidence.status, b.evidence.from])).to.deep.equal([
+        ...files.map(() => ["verified", http.template]),
+        ["missing", null],
+      ]);
+      expect(fetched.problems.map((p) => [p.kind, p.root])).to.deep.equal([
+        ["missing-batch", s.batches.B2.root],
+      ]);
       expect(standings(fetched)).to.deep.equal(standings(byDirs));
       expect(fetched.afterClose?.staleRecords).to.have.length(3);
       // The server is gone: the verified files were kept in the local store.
       const again = await incidentReport({ ...base(s), cache });
-      expect(again.batches.map((b) => b.evidence.from)).to.deep.equal(files.map(() => "cache"));
+      expect(again.batches.map((b) => b.evidence.from)).to.deep.equal([
+        ...files.map(() => "cache"),
+        null,
+      ]);
       expect(standings(again)).to.deep.equal(standings(byDirs));
     });
 
@@ -133,7 +140,10 @@ describe("incident report: evidence from storage, and what it cannot prove", fun
         ...base(s),
         sources: [parseSource(`dir:${folder.root}`)],
       });
-      expect(viaDir.batches.every((b) => b.evidence.from === `dir:${folder.root}`)).to.equal(true);
+      expect(viaDir.batches.map((b) => b.evidence.from)).to.deep.equal([
+        ...files.map(() => `dir:${folder.root}`),
+        null,
+      ]);
     });
 
     it("a store answering altered bytes is never used: corrupt (bytes), and a good store after it verifies", async function () {
@@ -148,14 +158,18 @@ describe("incident report: evidence from storage, and what it cannot prove", fun
           sources: [parseSource(liar.template)],
           cache,
         });
-        expect(lied.batches.map((b) => b.evidence.status)).to.deep.equal(
-          files.map(() => "corrupt"),
-        );
+        expect(lied.batches.map((b) => b.evidence.status)).to.deep.equal([
+          ...files.map(() => "corrupt"),
+          "missing",
+        ]);
         expect(lied.batches[0].evidence.corrupt.map((c) => [c.from, c.what])).to.deep.equal([
           [liar.template, "bytes"],
         ]);
         expect(lied.records.items).to.deep.equal([]);
-        expect(lied.problems.map((p) => p.kind)).to.deep.equal(files.map(() => "corrupt-batch"));
+        expect(lied.problems.map((p) => p.kind)).to.deep.equal([
+          ...files.map(() => "corrupt-batch"),
+          "missing-batch",
+        ]);
         expect(lied.evidence.corrupt).to.equal(4);
         // Nothing altered was kept.
         expect(
@@ -168,15 +182,16 @@ describe("incident report: evidence from storage, and what it cannot prove", fun
           sources: [parseSource(liar.template), parseSource(honest.template)],
           cache,
         });
-        expect(both.batches.map((b) => b.evidence.status)).to.deep.equal(
-          files.map(() => "verified"),
-        );
+        expect(both.batches.map((b) => b.evidence.status)).to.deep.equal([
+          ...files.map(() => "verified"),
+          "missing",
+        ]);
         expect(both.batches[0].evidence.attempts.map((a) => [a.source, a.outcome])).to.deep.equal([
           ["cache", "not-found"],
           [liar.template, "altered"],
           [honest.template, "found"],
         ]);
-        expect(both.complete).to.equal(true);
+        expect(both.problems).to.have.length(1);
       } finally {
         await liar.close();
         await honest.close();
@@ -204,10 +219,10 @@ describe("incident report: evidence from storage, and what it cannot prove", fun
       expect(report.records.dirs[3].status).to.equal("corrupt");
       expect(report.afterClose?.staleRecords).to.deep.equal([]);
       expect(report.evidence.notProduced).to.deep.equal([
-        { node: s.nodeB.address, missingBatches: 0, corruptBatches: 1, records: 3 },
+        { node: s.nodeB.address, missingBatches: 1, corruptBatches: 1, records: 4 },
       ]);
       expect(report.complete).to.equal(false);
-      expect(formatIncidentReport(report)).to.include("EVIDENCE PROBLEMS: 2");
+      expect(formatIncidentReport(report)).to.include("EVIDENCE PROBLEMS: 3");
     });
 
     it("an edited servedAt: the records' root is not the anchored one (corrupt: root); an edited proof sibling: rebuilt, counted", async function () {

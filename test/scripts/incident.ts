@@ -1,5 +1,5 @@
 /**
- * The incident report (scripts/lib/incident.ts, `npm run incident`) on the story of `npm run demo`
+ * The incident report (scripts/lib/incident/, `npm run incident`) on the story of `npm run demo`
  * (scripts/demo/scenario.ts), replayed in-process on its own network: every section of the report
  * checked exactly, a version with no incident, a version never made live, a window that opened and
  * closed in one block, and the command line's one-line errors.
@@ -344,26 +344,42 @@ describe("incident report (npm run incident) on the demo's story", function () {
           [false, false, true],
           [[0, s.guardian.address, TR + 2 * HOUR + 1800, id(DISPUTE_REASON), ""]],
         ],
-      ].map(([batch, count, anchoredAt, tags, disputes]) => ({
-        root: (batch as typeof A1).root,
-        node: (batch as typeof A1).node,
-        count,
-        anchoredAt,
-        tags,
-        recordsOfVersion: count,
-        evidence: ["verified", (batch as typeof A1).name],
-        disputes,
-      })),
+      ]
+        .map(([batch, count, anchoredAt, tags, disputes]) => ({
+          root: (batch as typeof A1).root,
+          node: (batch as typeof A1).node,
+          count,
+          anchoredAt,
+          tags,
+          recordsOfVersion: count,
+          evidence: ["verified", (batch as typeof A1).name],
+          disputes,
+        }))
+        .concat([
+          // node B's last batch: anchored, its file withheld from every store and not given
+          {
+            root: s.batches.B2.root,
+            node: s.nodeB.address,
+            count: 1,
+            anchoredAt: TR + 3 * HOUR + 50 * 60,
+            tags: [false, false, true],
+            recordsOfVersion: null,
+            evidence: ["missing", null],
+            disputes: [],
+          },
+        ]),
     );
     expect(report.evidence).to.deep.equal({
-      batches: 4,
+      batches: 5,
       verified: 4,
-      missing: 0,
+      missing: 1,
       corrupt: 0,
-      notProduced: [],
+      notProduced: [{ node: s.nodeB.address, missingBatches: 1, corruptBatches: 0, records: 1 }],
     });
-    expect(report.problems).to.deep.equal([]);
-    expect(report.complete).to.equal(true);
+    expect(report.problems.map((p) => [p.kind, p.node, p.root])).to.deep.equal([
+      ["missing-batch", s.nodeB.address, s.batches.B2.root],
+    ]);
+    expect(report.complete).to.equal(false);
 
     // every record claiming v2, verified on-chain
     const records = report.records;
@@ -446,7 +462,7 @@ describe("incident report (npm run incident) on the demo's story", function () {
     expect(ac.staleRecords.map((r) => r.requestId)).to.deep.equal(
       ["s1", "s2", "s3"].map(requestOf),
     );
-    expect(ac.batches.map((b) => b.root)).to.deep.equal([A3.root, B1.root]);
+    expect(ac.batches.map((b) => b.root)).to.deep.equal([A3.root, B1.root, s.batches.B2.root]);
     expect(ac.refunds.map((r) => byLabel[r.settlementId])).to.deep.equal(["r3", "r4"]);
     expect(ac.claims.map((c) => byLabel[c.settlementId])).to.deep.equal(["r2"]);
     expect(ac.actions.map((a) => a.id)).to.deep.equal([3]);
@@ -460,7 +476,8 @@ describe("incident report (npm run incident) on the demo's story", function () {
         "1 incident: #1 rollback to v1, v2 Faulty, at 2031-01-11 16:07:00Z. " +
         "7 records served by v2 while live (as served: 5 Conforming, 2 Unconfirmable); " +
         "3 stale records served under v2 after the rollback (3 NotLive). " +
-        "Evidence: all 4 batches verified. " +
+        "Evidence INCOMPLETE: 4 of 5 batches verified, 1 missing, 0 corrupt; 1 record anchored " +
+        "but not produced (0xa0Ee7A14…9720: 1). " +
         "5 payments bound to v2 (26.0 TEST): 2 refunded totalling 14.0 TEST, 2 claimed (8.0 TEST), " +
         "1 open (1 refundable, 4.0 TEST). 4 agent actions: 3 logged while v2 was live, 3 proven about " +
         "outputs v2 served (1 logged after the rollback, attributed to v2, which served them).",
@@ -477,7 +494,9 @@ describe("incident report (npm run incident) on the demo's story", function () {
       "REFUNDS: 2, 14.0 TEST",
       "AGENT ACTIONS: 4: 3 logged while v2 was live, 3 proven served by v2",
       "counts for v2, which served it, not the live v1",
-      "BATCHES anchored by nodes, bearing on v2: 4 (1 dispute; evidence: 4 verified, 0 missing, 0 corrupt)",
+      "BATCHES anchored by nodes, bearing on v2: 5 (1 dispute; evidence: 4 verified, 1 missing, 0 corrupt)",
+      "EVIDENCE PROBLEMS: 1 (the audit is incomplete)",
+      "MISSING: its records could not be obtained",
       "standing now: VersionFaulty 5, Unconfirmable 2, NotLive 3",
       "stale records (claiming v2, served after the close): 3",
       "NotLive (flags NotLive + VersionFaulty + BatchDisputed); v1 was live then",
@@ -500,32 +519,33 @@ describe("incident report (npm run incident) on the demo's story", function () {
         [A2.root, "missing", 0],
         [A3.root, "missing", 0],
         [B1.root, "missing", 1],
+        [s.batches.B2.root, "missing", 0],
       ],
     );
     expect(report.batches.every((b) => b.recordsOfVersion === null)).to.equal(true);
     expect(report.evidence).to.deep.equal({
-      batches: 4,
+      batches: 5,
       verified: 0,
-      missing: 4,
+      missing: 5,
       corrupt: 0,
       notProduced: [
         { node: s.nodeA.address, missingBatches: 3, corruptBatches: 0, records: 7 },
-        { node: s.nodeB.address, missingBatches: 1, corruptBatches: 0, records: 3 },
+        { node: s.nodeB.address, missingBatches: 2, corruptBatches: 0, records: 4 },
       ],
     });
     expect(report.problems.map((p) => [p.kind, p.node, p.root])).to.deep.equal(
-      [A1, A2, A3, B1].map((b) => ["missing-batch", b.node, b.root]),
+      [A1, A2, A3, B1, s.batches.B2].map((b) => ["missing-batch", b.node, b.root]),
     );
     expect(report.complete).to.equal(false);
     expect(report.records.items).to.deep.equal([]);
     expect(report.payments).to.have.length(5);
     const text = formatIncidentReport(report, { labels: s.labels });
-    expect(text).to.include("EVIDENCE PROBLEMS: 4 (the audit is incomplete)");
+    expect(text).to.include("EVIDENCE PROBLEMS: 5 (the audit is incomplete)");
     expect(text).to.include(
-      "stale records (claiming v2, served after the close): 0 (AT LEAST: 2 batches anchored after the close could not be read)",
+      "stale records (claiming v2, served after the close): 0 (AT LEAST: 3 batches anchored after the close could not be read)",
     );
     expect(summarizeIncident(report, { labels: s.labels })).to.include(
-      "Evidence INCOMPLETE: 0 of 4 batches verified, 4 missing, 0 corrupt; 10 records anchored but not produced (node A 7, node B 3).",
+      "Evidence INCOMPLETE: 0 of 5 batches verified, 5 missing, 0 corrupt; 11 records anchored but not produced (node A: 7, node B: 4).",
     );
   });
 
@@ -587,6 +607,7 @@ describe("incident report (npm run incident) on the demo's story", function () {
     ).to.deep.equal([
       [s.batches.A3.root, true, 0],
       [s.batches.B1.root, true, 0],
+      [s.batches.B2.root, true, null], // withheld: missing
     ]);
     expect(report.records?.items).to.deep.equal([]);
     // A1 and A2 were anchored while v2 was live and served in its window: they do not bear on v1

@@ -71,7 +71,7 @@ export async function gatherEvidence(options: EvidenceOptions): Promise<Evidence
   for (const b of options.batches) {
     if (obtained.has(b)) continue;
     b.evidence.status = b.evidence.corrupt.length > 0 ? "corrupt" : "missing";
-    const what = `batch ${b.root} of node ${b.node} (${b.count} records, anchored block ${b.block})`;
+    const what = `batch ${b.root} of node ${b.node} (${b.count} record${b.count === 1 ? "" : "s"}, anchored block ${b.block})`;
     const tried = b.evidence.attempts.map((a) => `${a.source}: ${a.outcome}`).join("; ");
     problems.push(
       b.evidence.status === "missing"

@@ -91,7 +91,7 @@ export function summarizeIncident(report: IncidentReport, options: FormatOptions
       ? `Evidence: all ${plural(e.batches, "batch", "batches")} verified.`
       : `Evidence INCOMPLETE: ${e.verified} of ${plural(e.batches, "batch", "batches")} verified, ` +
           `${e.missing} missing, ${e.corrupt} corrupt; ${plural(notProduced, "record")} anchored but not produced (` +
-          e.notProduced.map((n) => `${w.who(n.node)} ${n.records}`).join(", ") +
+          e.notProduced.map((n) => `${w.who(n.node)}: ${n.records}`).join(", ") +
           `).`,
   );
   const open = report.payments.filter((p) => isOpenState(p.state));
