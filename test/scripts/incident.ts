@@ -15,6 +15,7 @@ import { network } from "hardhat";
 
 import { CliError } from "../../scripts/lib/cli.js";
 import { deploySuite } from "../../scripts/lib/deploy-local.js";
+import { findEntries } from "../../scripts/lib/anchoring.js";
 import { type SettledEventArgs, detailsFromSettled } from "../../scripts/lib/enums.js";
 import {
   formatIncidentReport,
@@ -649,6 +650,31 @@ describe("incident report (npm run incident) on the demo's story", function () {
     ).to.deep.equal([[s.alice.address, unit(2).toString(), 3, "Open", "paused"]]);
     expect(formatIncidentReport(report)).to.include("AFTER THE PAUSE");
     expect(formatIncidentReport(report)).to.include("live now: nothing (paused)");
+
+    // An action about an output of v2 logged during the pause: v2's, and nothing was live.
+    const [entry] = await findEntries(s.batches.A1.dir, "proofs.jsonl", requestOf("r1"));
+    await (
+      await s.actionLog
+        .connect(s.alice)
+        .logWithProof(
+          s.modelId,
+          requestOf("r1"),
+          id("during the pause"),
+          "ipfs://actions/paused",
+          s.batches.A1.root,
+          entry.record,
+          entry.proof,
+        )
+    ).wait();
+    const v2 = await reportOf(s, 2, { batchDirs: s.batchDirs });
+    const text = formatIncidentReport(v2);
+    expect(text).to.include(
+      "(nothing live: paused or between releases), request 0xb3aa44cf…01f8: proven served by v2 in epoch 2 (VersionFaulty): counts for v2, which served it",
+    );
+    expect(text).to.not.include("not the live v0");
+    expect(summarizeIncident(v2)).to.include(
+      "(2 logged after the rollback, attributed to v2, which served them)",
+    );
   });
 
   it("a contested payment: reported as Contested, awaiting proof, then unproven after the deadline", async function () {
@@ -669,6 +695,21 @@ describe("incident report (npm run incident) on the demo's story", function () {
         .filter((p) => p.settlementId === settled.args.settlementId)
         .map((p) => [p.state, p.openStatus]);
     expect(await stateOf()).to.deep.equal([["Contested", "contested"]]);
+    // The payee's batches are all at hand and none holds c1: the payer can wait out the deadline.
+    const contested = (await reportOf(s, 1, { batchDirs: s.batchDirs })).payments.find(
+      (p) => p.settlementId === settled.args.settlementId,
+    )!;
+    const contestBlock = await provider.getBlock(receipt!.blockNumber + 1);
+    expect([contested.contestedAt, contested.proofDeadline]).to.deep.equal([
+      contestBlock!.timestamp,
+      Number(await s.settlement.proofDeadlineOf(details)),
+    ]);
+    expect(contested.service).to.deep.equal({
+      records: [],
+      found: "none",
+      payerCan: [],
+      payeeCan: [],
+    });
     await networkHelpers.time.increaseTo(await s.settlement.proofDeadlineOf(details));
     await networkHelpers.mine(1);
     const report = await reportOf(s, 1);
@@ -713,7 +754,7 @@ describe("incident report (npm run incident) on the demo's story", function () {
     expect(JSON.parse(JSON.stringify(report))).to.deep.equal(report);
     expect(summarizeIncident(report)).to.equal(
       "v3 of opengradient/llm was never live. 0 records served by v3 while live; 0 stale records " +
-        "served under v3 after its window closed. Evidence: all 0 batches verified. " +
+        "served under v3 after its window closed. Evidence: no anchored batch bears on v3. " +
         "0 payments bound to v3 (nothing): 0 refunded totalling " +
         "nothing, 0 claimed (nothing), 0 open. 0 agent actions: 0 logged while v3 was live, 0 proven " +
         "about outputs v3 served.",

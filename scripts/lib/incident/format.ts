@@ -88,7 +88,9 @@ export function summarizeIncident(report: IncidentReport, options: FormatOptions
   const notProduced = e.notProduced.reduce((s, n) => s + n.records, 0);
   parts.push(
     e.verified === e.batches
-      ? `Evidence: all ${plural(e.batches, "batch", "batches")} verified.`
+      ? e.batches === 0
+        ? `Evidence: no anchored batch bears on ${v}.`
+        : `Evidence: every batch verified (${e.batches}).`
       : `Evidence INCOMPLETE: ${e.verified} of ${plural(e.batches, "batch", "batches")} verified, ` +
           `${e.missing} missing, ${e.corrupt} corrupt; ${plural(notProduced, "record")} anchored but not produced (` +
           e.notProduced.map((n) => `${w.who(n.node)}: ${n.records}`).join(", ") +
