@@ -453,6 +453,12 @@ describe("incident report: evidence from storage, and what it cannot prove", fun
       const text = formatIncidentReport(report);
       expect(text).to.include("by node B");
       expect(text).to.include("alice paid node A");
+      // --summary: the evidence problems and the summary, nothing else
+      const summary = formatIncidentReport(report, { summaryOnly: true });
+      expect(summary.split("\n")[0]).to.equal("EVIDENCE PROBLEMS: 1 (the audit is incomplete)");
+      expect(summary).to.include("SUMMARY\n");
+      expect(summary).to.include("(node B: 1)");
+      expect(summary).to.not.include("WINDOWS:");
     });
   });
 });
