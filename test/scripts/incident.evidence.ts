@@ -372,6 +372,56 @@ describe("incident report: evidence from storage, and what it cannot prove", fun
     });
   });
 
+  describe("records at scale: classified off-chain, streamed, cross-checked on-chain", function () {
+    it("keeps only the first records in memory and streams every one to the sink", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const full = await incidentReport({ ...base(s), batchDirs: s.batchDirs });
+      const sunk: IncidentReport["records"]["items"] = [];
+      const capped = await incidentReport({
+        ...base(s),
+        batchDirs: s.batchDirs,
+        recordsInMemory: 3,
+        recordSink: (r) => sunk.push(r),
+      });
+      expect(capped.records.items).to.deep.equal(full.records.items.slice(0, 3));
+      expect([capped.records.total, capped.records.truncated]).to.deep.equal([10, true]);
+      expect(sunk).to.deep.equal(full.records.items);
+      expect(capped.records.byStanding).to.deep.equal(full.records.byStanding);
+      expect(formatIncidentReport(capped)).to.include(
+        "the first 3 are listed here; every record is in records.jsonl (--out)",
+      );
+      expect(full.records.checkedOnChain).to.equal(10);
+    });
+
+    it("the on-chain cross-check names a record whose off-chain standing differs from the contract's", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const { crossCheck } = await import("../../scripts/lib/incident/onchain.js");
+      const report = await incidentReport({ ...base(s), batchDirs: s.batchDirs });
+      const item = report.records.items.find((i) => i.served === "after-close")!;
+      const batch = s.batches.B1;
+      const index = batch.records.findIndex((r) => r.requestId === item.requestId);
+      const { Batch } = await import("../helpers/batch.js");
+      const tree = new Batch(batch.records);
+      const sampled = {
+        root: batch.root,
+        record: batch.records[index],
+        proof: tree.proof(index),
+        item: { ...item, index, flags: 0, flagNames: [] }, // a wrong off-chain answer
+      };
+      const ctx = {
+        anchor: s.anchor,
+        registry: s.registry,
+        modelId: s.modelId,
+        blockTag: report.readAt.block,
+        readTime: report.readAt.time,
+      };
+      expect(await crossCheck(ctx, [sampled])).to.deep.equal([
+        `record ${index} of batch ${batch.root} (${item.source}): the contract answers NotLive + VersionFaulty + BatchDisputed, the off-chain standing was Conforming`,
+      ]);
+      expect(await crossCheck(ctx, [{ ...sampled, item }])).to.deep.equal([]);
+    });
+  });
+
   describe("payments meet the service they paid for", function () {
     it("each payment bound to v2: the payee's record of its request, and what each side can still do", async function () {
       const s = await networkHelpers.loadFixture(demoScenario);

@@ -12,7 +12,7 @@
 import type { ModelRegistry } from "../../../types/ethers-contracts/index.js";
 import { VersionStatus } from "../enums.js";
 import type { InferenceRecord } from "../record.js";
-import { flagOf } from "../standing.js";
+import { STANDINGS, flagOf } from "../standing.js";
 import { num } from "./reads.js";
 
 /** VersionStatus values (IModelRegistry.VersionStatus). */
@@ -173,4 +173,12 @@ export function classifyRecord(
   }
   if (b.disputeCount !== 0) flags |= FLAG.BatchDisputed;
   return { flags, liveVersionThen };
+}
+
+/** The primary standing of `flags` (lowest set bit), Conforming for none. */
+export function primaryOf(flags: bigint): string {
+  for (let i = 1; i < STANDINGS.length; i++) {
+    if ((flags >> BigInt(i)) & 1n) return STANDINGS[i].name;
+  }
+  return "Conforming";
 }

@@ -18,7 +18,7 @@ import {
 } from "../store/index.js";
 import { batchKey } from "./batches.js";
 import { type DirCopy, readDirCopy } from "./directories.js";
-import { mapLimit, num } from "./reads.js";
+import { num } from "./reads.js";
 import type { EvidenceProblem, NotProduced, ReportBatch, ReportBatchDir } from "./types.js";
 
 const ZERO_REF = "0x" + "0".repeat(64);
@@ -40,10 +40,16 @@ export interface EvidenceOptions {
   dirs: Array<{ path: string; name: string }>;
   sources: BatchSource[];
   cache?: ContentStore;
+  /**
+   * Called with each batch as soon as its evidence is verified; its records are not kept after
+   * (memory holds a few batches at a time, whatever the number of records).
+   */
+  onObtained: (o: ObtainedBatch) => void;
+  /** Called after each batch is settled (verified or not), e.g. for a progress bar. */
+  onSettled?: (b: ReportBatch) => void;
 }
 
 export interface Evidence {
-  obtained: ObtainedBatch[];
   dirs: ReportBatchDir[];
   problems: EvidenceProblem[];
   notProduced: NotProduced[];
@@ -52,7 +58,8 @@ export interface Evidence {
 /** Sets every batch's evidence, and lists what is missing or broken. */
 export async function gatherEvidence(options: EvidenceOptions): Promise<Evidence> {
   const byKey = new Map(options.batches.map((b) => [batchKey(b.node, b.root), b]));
-  const obtained = new Map<ReportBatch, ObtainedBatch>();
+  // The batches verified so far, and where from (directories: to tell duplicates).
+  const obtained = new Map<ReportBatch, string>();
   const problems: EvidenceProblem[] = [];
   const dirs: ReportBatchDir[] = [];
   for (const { path, name } of options.dirs) {
@@ -64,9 +71,27 @@ export async function gatherEvidence(options: EvidenceOptions): Promise<Evidence
       problems.push({ kind: "directory", message: `${name}: ${e.status}: ${e.detail ?? ""}` });
     }
   }
+  for (const b of options.batches) if (obtained.has(b)) options.onSettled?.(b);
+  // Fetched a few at a time, delivered in the batches' order (a deterministic report), and
+  // dropped once delivered: memory holds FETCH_CONCURRENCY batches whatever their number.
   const rest = options.batches.filter((b) => !obtained.has(b));
-  const fetched = await mapLimit(rest, FETCH_CONCURRENCY, (b) => fetchByRef(b, options));
-  for (const o of fetched) if (o !== null) obtained.set(o.batch, o);
+  const inFlight: Array<{ b: ReportBatch; got: Promise<ObtainedBatch | null> }> = [];
+  const deliver = async () => {
+    const { b, got } = inFlight.shift()!;
+    const o = await got;
+    if (o !== null) {
+      obtained.set(b, o.from);
+      options.onObtained(o);
+    }
+    options.onSettled?.(b);
+  };
+  for (const b of rest) {
+    const got = fetchByRef(b, options);
+    got.catch(() => {}); // awaited in order by deliver(); no unhandled rejection meanwhile
+    inFlight.push({ b, got });
+    if (inFlight.length >= FETCH_CONCURRENCY) await deliver();
+  }
+  while (inFlight.length > 0) await deliver();
 
   for (const b of options.batches) {
     if (obtained.has(b)) continue;
@@ -92,7 +117,6 @@ export async function gatherEvidence(options: EvidenceOptions): Promise<Evidence
     );
   }
   return {
-    obtained: options.batches.filter((b) => obtained.has(b)).map((b) => obtained.get(b)!),
     dirs,
     problems,
     notProduced: notProducedByNode(options.batches),
@@ -107,7 +131,7 @@ export async function gatherEvidence(options: EvidenceOptions): Promise<Evidence
 async function matchDir(
   copy: DirCopy,
   byKey: Map<string, ReportBatch>,
-  obtained: Map<ReportBatch, ObtainedBatch>,
+  obtained: Map<ReportBatch, string>,
   options: EvidenceOptions,
 ): Promise<void> {
   const e = copy.entry;
@@ -119,15 +143,19 @@ async function matchDir(
     if (b !== undefined) {
       if (obtained.has(b)) {
         e.status = "duplicate";
-        e.detail = `the same batch as ${obtained.get(b)!.from}: read once`;
+        e.detail = `the same batch as ${obtained.get(b)}: read once`;
         return;
       }
       e.status = "used";
       if (e.root !== root) e.detail = `batch.json states root ${e.root}; its records' root is used`;
-      obtained.set(b, { batch: b, records: copy.records, tree: copy.tree, from: e.dir });
+      obtained.set(b, e.dir);
       b.evidence.status = "verified";
       b.evidence.from = e.dir;
       b.evidence.attempts.push({ source: e.dir, outcome: "found" });
+      options.onObtained({ batch: b, records: copy.records, tree: copy.tree, from: e.dir });
+      // The directory's records are collected: drop them (a directory may be large).
+      copy.records = undefined;
+      copy.tree = undefined;
       return;
     }
   }

@@ -296,9 +296,15 @@ export function formatIncidentReport(report: IncidentReport, options: FormatOpti
   const rec = report.records;
   line();
   line(
-    `RECORDS claiming ${v} in the verified batches, verified on-chain: ${rec.items.length} ` +
-      `(${rec.whileLive} served while live, ${rec.afterClose} after the close, ${rec.outsideWindows} outside the windows)`,
+    `RECORDS claiming ${v} in the verified batches: ${rec.total} ` +
+      `(${rec.whileLive} served while live, ${rec.afterClose} after the close, ${rec.outsideWindows} outside the windows; ` +
+      `standings by the contract's rules, ${rec.checkedOnChain} cross-checked on-chain)`,
   );
+  if (rec.truncated) {
+    line(
+      `  the first ${rec.items.length} are listed here; every record is in records.jsonl (--out)`,
+    );
+  }
   line(
     `  standing now: ${
       Object.entries(rec.byStanding)

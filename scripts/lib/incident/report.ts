@@ -11,10 +11,17 @@ import { readBatches } from "./batches.js";
 import { gatherEvidence } from "./evidence.js";
 import { readPayments } from "./payments.js";
 import { LogReader, num } from "./reads.js";
-import { verifyVersionRecords } from "./records.js";
+import { readRegistrySnapshot } from "./classify.js";
+import { RecordCollector, serviceKey } from "./collect.js";
+import { crossCheck } from "./onchain.js";
 import { linkService } from "./service.js";
-import type { BlockTime, IncidentReport, IncidentReportOptions, ReportRecord } from "./types.js";
+import type { BlockTime, IncidentReport, IncidentReportOptions } from "./types.js";
 import { readVersionFacts } from "./version.js";
+
+/** Records claiming the version kept in the report (the rest go to the sink, e.g. records.jsonl). */
+export const DEFAULT_RECORDS_IN_MEMORY = 10_000;
+/** Records cross-checked on-chain per report (off-chain standings against the contract's). */
+export const DEFAULT_ONCHAIN_SAMPLE = 32;
 
 /**
  * Builds the incident report of `version` of `modelId`. Throws a CliError (one line) for an
@@ -102,6 +109,18 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     afterClose,
     closedBlock: closedAt?.block ?? null,
   });
+  const snapshot = await readRegistrySnapshot(registry, modelId, blockTag);
+  const collector = new RecordCollector({
+    snapshot,
+    modelId,
+    version,
+    windows,
+    afterClose,
+    wanted: new Set(paid.payments.map((p) => serviceKey(p.payee, p.payer, p.requestId))),
+    cap: options.recordsInMemory ?? DEFAULT_RECORDS_IN_MEMORY,
+    sample: options.onChainSample ?? DEFAULT_ONCHAIN_SAMPLE,
+    sink: options.recordSink,
+  });
   const evidence = await gatherEvidence({
     anchor,
     modelId,
@@ -113,15 +132,17 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     })),
     sources: options.sources ?? [],
     cache: options.cache,
+    onObtained: (o) => collector.add(o),
+    onSettled: options.onBatchSettled,
   });
-  const verified = await verifyVersionRecords(
-    { anchor, registry, modelId, version, windows, blockTag, readTime: readAt.time, afterClose },
-    evidence.obtained,
+  const mismatches = await crossCheck(
+    { anchor, registry, modelId, blockTag, readTime: readAt.time },
+    collector.sampled,
   );
-  const items = verified.items;
+  const items = collector.items;
   const problems = [
     ...evidence.problems,
-    ...verified.errors.map((message) => ({ kind: "verification" as const, message })),
+    ...mismatches.map((message) => ({ kind: "verification" as const, message })),
   ];
   const other = await linkService({
     provider,
@@ -135,19 +156,11 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     readTime: readAt.time,
     payments: paid.payments,
     detailsById: paid.detailsById,
-    obtained: evidence.obtained,
-    records: items,
+    found: collector.found,
+    notLiveIds: collector.notLiveIds,
     batches,
   });
   const warnings = [...paid.warnings, ...actions.warnings];
-  const count = (list: ReportRecord[], key: (r: ReportRecord) => string | null) => {
-    const out: Record<string, number> = {};
-    for (const r of list) {
-      const k = key(r) ?? "error";
-      out[k] = (out[k] ?? 0) + 1;
-    }
-    return out;
-  };
   const verifiedCount = batches.filter((b) => b.evidence.status === "verified").length;
   const missingCount = batches.filter((b) => b.evidence.status === "missing").length;
 
@@ -176,12 +189,15 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     batches,
     records: {
       dirs: evidence.dirs,
+      total: collector.total,
       items,
-      whileLive: items.filter((i) => i.served === "live").length,
-      afterClose: items.filter((i) => i.served === "after-close").length,
-      outsideWindows: items.filter((i) => i.served === "outside-windows").length,
-      byStanding: count(items, (r) => r.standing),
-      byServedStanding: count(items, (r) => r.servedStanding),
+      truncated: collector.total > items.length,
+      whileLive: collector.whileLive,
+      afterClose: collector.afterClose,
+      outsideWindows: collector.outsideWindows,
+      byStanding: collector.byStanding,
+      byServedStanding: collector.byServedStanding,
+      checkedOnChain: collector.sampled.length,
     },
     evidence: {
       batches: batches.length,
@@ -195,7 +211,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
         ? null
         : {
             since: closedAt,
-            staleRecords: items.filter((r) => r.served === "after-close"),
+            staleRecords: collector.stale,
             batches: batches.filter((b) => b.anchoredAfterClose),
             refunds: paid.refunds.filter((r) => r.afterClose),
             claims: paid.claims.filter((c) => c.afterClose),

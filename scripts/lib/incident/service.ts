@@ -6,25 +6,18 @@
  * bound to another version whose request was served under this one (a stale node paid through
  * payments bound to the version live after the rollback), with the same answers.
  */
-import { AbiCoder, type Provider, keccak256 } from "ethers";
+import type { Provider } from "ethers";
 
 import type { InferenceSettlement, ModelRegistry } from "../../../types/ethers-contracts/index.js";
 import { revertData } from "../chain.js";
 import type { SettlementDetails } from "../enums.js";
-import type { InferenceRecord } from "../record.js";
-import type { ObtainedBatch } from "./evidence.js";
+import { type Found, serviceKey } from "./collect.js";
 import { isOpenState } from "./names.js";
 import { fillStates, paymentOfLog, readContests } from "./payments.js";
 import { type LogReader, mapLimit, num } from "./reads.js";
-import type { ReportBatch, ReportPayment, ReportRecord, ServiceRecord } from "./types.js";
+import type { ReportBatch, ReportPayment } from "./types.js";
 
 const CONCURRENCY = 8;
-
-interface Found {
-  record: InferenceRecord;
-  item: ServiceRecord;
-  proof: string[];
-}
 
 export interface ServiceContext {
   provider: Provider;
@@ -38,17 +31,11 @@ export interface ServiceContext {
   readTime: number;
   payments: ReportPayment[];
   detailsById: Map<string, SettlementDetails>;
-  obtained: ObtainedBatch[];
-  records: ReportRecord[];
+  /** The payees' records by (node, agent, requestId), from the collector. */
+  found: Map<string, Found[]>;
+  /** Settlement ids of the version's records not served while it was live. */
+  notLiveIds: Set<string>;
   batches: ReportBatch[];
-}
-
-const key = (node: string, agent: string, requestId: string) =>
-  `${node.toLowerCase()}:${agent.toLowerCase()}:${requestId.toLowerCase()}`;
-
-/** settlementIdOf(payer, requestId): keccak256(abi.encode(payer, requestId)). */
-function settlementIdOf(payer: string, requestId: string): string {
-  return keccak256(AbiCoder.defaultAbiCoder().encode(["address", "bytes32"], [payer, requestId]));
 }
 
 /**
@@ -56,51 +43,14 @@ function settlementIdOf(payer: string, requestId: string): string {
  * another version whose request a record claiming this version served.
  */
 export async function linkService(ctx: ServiceContext): Promise<ReportPayment[]> {
-  const wanted = new Set(ctx.payments.map((p) => key(p.payee, p.payer, p.requestId)));
-  for (const r of ctx.records) wanted.add(key(r.node, r.agent, r.requestId));
-  const index = indexRecords(ctx.obtained, ctx.records, wanted);
-
   const other = await otherVersionPayments(ctx);
-  await mapLimit([...ctx.payments, ...other], CONCURRENCY, (p) => fillService(ctx, index, p));
+  await mapLimit([...ctx.payments, ...other], CONCURRENCY, (p) => fillService(ctx, p));
   return other;
-}
-
-function indexRecords(
-  obtained: ObtainedBatch[],
-  records: ReportRecord[],
-  wanted: Set<string>,
-): Map<string, Found[]> {
-  const standing = new Map(records.map((r) => [`${r.root}:${r.index}`, r.standing]));
-  const out = new Map<string, Found[]>();
-  for (const o of obtained) {
-    for (let i = 0; i < o.records.count; i++) {
-      const r = o.records.get(i);
-      const k = key(r.node, r.agent, r.requestId);
-      if (!wanted.has(k) || r.node.toLowerCase() !== o.batch.node.toLowerCase()) continue;
-      const list = out.get(k) ?? [];
-      list.push({
-        record: r,
-        proof: o.tree.proof(i),
-        item: {
-          source: o.from,
-          root: o.batch.root,
-          index: i,
-          version: r.version,
-          servedAt: r.servedAt,
-          standing: standing.get(`${o.batch.root}:${i}`) ?? null,
-        },
-      });
-      out.set(k, list);
-    }
-  }
-  return out;
 }
 
 async function otherVersionPayments(ctx: ServiceContext): Promise<ReportPayment[]> {
   const mine = new Set(ctx.payments.map((p) => p.settlementId.toLowerCase()));
-  const ids = [...new Set(ctx.records.map((r) => settlementIdOf(r.agent, r.requestId)))].filter(
-    (id) => !mine.has(id.toLowerCase()),
-  );
+  const ids = [...ctx.notLiveIds].filter((id) => !mine.has(id)).sort();
   if (ids.length === 0) return [];
   const topic = ctx.settlement.interface.getEvent("Settled").topicHash;
   const logs = await ctx.reader.logsAnyOf(
@@ -155,12 +105,8 @@ async function accepts(ctx: ServiceContext, from: string, data: string): Promise
   }
 }
 
-async function fillService(
-  ctx: ServiceContext,
-  index: Map<string, Found[]>,
-  p: ReportPayment,
-): Promise<void> {
-  const found = index.get(key(p.payee, p.payer, p.requestId)) ?? [];
+async function fillService(ctx: ServiceContext, p: ReportPayment): Promise<void> {
+  const found = ctx.found.get(serviceKey(p.payee, p.payer, p.requestId)) ?? [];
   const payeeIncomplete = ctx.batches.some(
     (b) => b.node === p.payee && b.evidence.status !== "verified",
   );

@@ -352,7 +352,7 @@ export interface NotProduced {
 /** Everything that happened after the version's last window closed. */
 export interface ReportAfterClose {
   since: BlockTime;
-  /** Records claiming the version served after the close (stale nodes), from verified batches. */
+  /** Records claiming the version served after the close (stale nodes), from verified batches (the first DEFAULT_RECORDS_IN_MEMORY). */
   staleRecords: ReportRecord[];
   /** Batches anchored after the close that cover a window or hold records of the version. */
   batches: ReportBatch[];
@@ -391,10 +391,19 @@ export interface IncidentReport {
     counters: { inLiveEpochs: number; servedByVersion: number };
   };
   batches: ReportBatch[];
-  /** The records claiming the version in the batches whose evidence is verified. */
+  /**
+   * The records claiming the version in the batches whose evidence is verified, classified
+   * off-chain by the contract's rules (a random sample cross-checked on-chain: any difference is
+   * a problem). `items` holds the first of them (all unless `truncated`; every one goes to the
+   * record sink, e.g. the dossier's records.jsonl); the counts are over all.
+   */
   records: {
     dirs: ReportBatchDir[];
+    total: number;
     items: ReportRecord[];
+    truncated: boolean;
+    /** How many of them were verified on-chain too (the cross-check sample). */
+    checkedOnChain: number;
     whileLive: number;
     afterClose: number;
     outsideWindows: number;
@@ -449,6 +458,14 @@ export interface IncidentReportOptions {
   cache?: ContentStore;
   /** Names of addresses (any case -> name), carried into the report. */
   labels?: Record<string, string>;
+  /** Receives every record claiming the version, as it is classified (e.g. into records.jsonl). */
+  recordSink?: (r: ReportRecord) => void;
+  /** Records kept in `records.items` (default DEFAULT_RECORDS_IN_MEMORY). */
+  recordsInMemory?: number;
+  /** Records cross-checked on-chain (default DEFAULT_ONCHAIN_SAMPLE; 0 for none). */
+  onChainSample?: number;
+  /** Called after each batch's evidence is settled (progress). */
+  onBatchSettled?: (b: ReportBatch) => void;
 }
 
 // ------------------------------------------------------------------ helpers

@@ -1,0 +1,183 @@
+/**
+ * The records of each verified batch, as the batch arrives (a batch's records are dropped once it
+ * is collected, so memory does not grow with the number of records): the records claiming the
+ * version are classified off-chain (./classify.ts), counted, written to the sink (records.jsonl)
+ * and kept in memory only up to a cap; the records of the payments' requests are indexed for
+ * ./service.ts; a random sample is kept for the on-chain cross-check (./onchain.ts).
+ */
+import { AbiCoder, keccak256 } from "ethers";
+
+import { decodeFlags, flagOf } from "../standing.js";
+import { type BatchFacts, type RegistrySnapshot, classifyRecord, primaryOf } from "./classify.js";
+import type { ObtainedBatch } from "./evidence.js";
+import { inAnyWindow } from "./reads.js";
+import type { InferenceRecord } from "../record.js";
+import type { ReportRecord, ReportWindow, ServedWhen, ServiceRecord } from "./types.js";
+
+const VERSION_MARK_FLAGS = flagOf("VersionFaulty") | flagOf("VersionWithdrawn");
+
+/** A payee's record of a request, with what the settlement's calls need. */
+export interface Found {
+  record: InferenceRecord;
+  item: ServiceRecord;
+  proof: string[];
+}
+
+/** A record kept for the on-chain cross-check. */
+export interface Sampled {
+  root: string;
+  record: InferenceRecord;
+  proof: string[];
+  item: ReportRecord;
+}
+
+export interface CollectOptions {
+  snapshot: RegistrySnapshot;
+  modelId: string;
+  version: number;
+  windows: ReportWindow[];
+  afterClose: (t: number) => boolean;
+  /** (payee, payer, requestId) keys of the payments bound to the version. */
+  wanted: Set<string>;
+  /** Records kept in memory (the rest are counted and sunk). */
+  cap: number;
+  sample: number;
+  sink?: (r: ReportRecord) => void;
+  /** A seed for the sample (deterministic reports). */
+  seed?: number;
+}
+
+export const serviceKey = (node: string, agent: string, requestId: string) =>
+  `${node.toLowerCase()}:${agent.toLowerCase()}:${requestId.toLowerCase()}`;
+
+/** settlementIdOf(payer, requestId): keccak256(abi.encode(payer, requestId)). */
+export function settlementIdOf(payer: string, requestId: string): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["address", "bytes32"], [payer, requestId]));
+}
+
+export class RecordCollector {
+  readonly items: ReportRecord[] = [];
+  readonly stale: ReportRecord[] = [];
+  readonly byStanding: Record<string, number> = {};
+  readonly byServedStanding: Record<string, number> = {};
+  readonly found = new Map<string, Found[]>();
+  /** Settlement ids of the version's records not served while it was live (other payments). */
+  readonly notLiveIds = new Set<string>();
+  readonly sampled: Sampled[] = [];
+  total = 0;
+  whileLive = 0;
+  afterClose = 0;
+  outsideWindows = 0;
+  private seen = 0;
+  private rand: () => number;
+
+  constructor(private readonly o: CollectOptions) {
+    let a = (o.seed ?? 1) >>> 0;
+    this.rand = () => {
+      a = (a * 1664525 + 1013904223) >>> 0;
+      return a / 4294967296;
+    };
+  }
+
+  /** Classifies and indexes the records of one verified batch. */
+  add(ob: ObtainedBatch): void {
+    const b = ob.batch;
+    const facts: BatchFacts = {
+      modelId: this.o.modelId,
+      anchoredAt: b.anchoredAt,
+      firstServedAt: b.firstServedAt,
+      lastServedAt: b.lastServedAt,
+      disputeCount: b.disputes.length,
+    };
+    const model = this.o.modelId.toLowerCase();
+    let ofVersion = 0;
+    for (let i = 0; i < ob.records.count; i++) {
+      const r = ob.records.get(i);
+      const claims = r.version === this.o.version && r.modelId === model;
+      const key = serviceKey(r.node, r.agent, r.requestId);
+      const wanted = this.o.wanted.has(key) && r.node.toLowerCase() === b.node.toLowerCase();
+      if (!claims && !wanted) continue;
+      let item: ReportRecord | null = null;
+      if (claims) {
+        ofVersion++;
+        item = this.classify(ob, i, r, facts);
+      }
+      if (wanted || (item !== null && item.served !== "live")) {
+        const list = this.found.get(key) ?? [];
+        list.push({
+          record: r,
+          proof: ob.tree.proof(i),
+          item: {
+            source: ob.from,
+            root: b.root,
+            index: i,
+            version: r.version,
+            servedAt: r.servedAt,
+            standing: item?.standing ?? null,
+          },
+        });
+        this.found.set(key, list);
+        if (item !== null && item.served !== "live") {
+          this.notLiveIds.add(settlementIdOf(r.agent, r.requestId).toLowerCase());
+        }
+      }
+    }
+    b.recordsOfVersion = ofVersion;
+  }
+
+  private classify(
+    ob: ObtainedBatch,
+    i: number,
+    r: InferenceRecord,
+    facts: BatchFacts,
+  ): ReportRecord {
+    const { flags, liveVersionThen } = classifyRecord(this.o.snapshot, facts, r);
+    const served: ServedWhen = inAnyWindow(r.servedAt, this.o.windows)
+      ? "live"
+      : this.o.afterClose(r.servedAt)
+        ? "after-close"
+        : "outside-windows";
+    const standing = primaryOf(flags);
+    const item: ReportRecord = {
+      source: ob.from,
+      root: ob.batch.root,
+      index: i,
+      requestId: r.requestId,
+      agent: r.agent,
+      node: r.node,
+      servedAt: r.servedAt,
+      served,
+      anchoredAt: ob.batch.anchoredAt,
+      included: true,
+      flags: Number(flags),
+      flagNames: decodeFlags(flags),
+      standing,
+      servedStanding: primaryOf(flags & ~VERSION_MARK_FLAGS),
+      liveVersionThen,
+      error: null,
+    };
+    this.total++;
+    if (served === "live") this.whileLive++;
+    else if (served === "after-close") this.afterClose++;
+    else this.outsideWindows++;
+    this.byStanding[item.standing!] = (this.byStanding[item.standing!] ?? 0) + 1;
+    this.byServedStanding[item.servedStanding!] =
+      (this.byServedStanding[item.servedStanding!] ?? 0) + 1;
+    if (this.items.length < this.o.cap) this.items.push(item);
+    if (served === "after-close" && this.stale.length < this.o.cap) this.stale.push(item);
+    this.o.sink?.(item);
+    this.keepSample(ob, i, r, item);
+    return item;
+  }
+
+  /** Reservoir sampling: every record claiming the version equally likely to be cross-checked. */
+  private keepSample(ob: ObtainedBatch, i: number, r: InferenceRecord, item: ReportRecord) {
+    this.seen++;
+    const entry = () => ({ root: ob.batch.root, record: r, proof: ob.tree.proof(i), item });
+    if (this.sampled.length < this.o.sample) this.sampled.push(entry());
+    else {
+      const j = Math.floor(this.rand() * this.seen);
+      if (j < this.o.sample) this.sampled[j] = entry();
+    }
+  }
+}
