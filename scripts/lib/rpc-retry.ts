@@ -5,10 +5,12 @@
  * every read is retried with backoff and a node that stays away ends the command with one line
  * ({@link RpcUnavailableError}) instead of a report that silently lacks what it could not read.
  *
- * What counts as transient: a failure without a JSON-RPC error code (the request never got an
- * answer: connection refused or reset, timeout, "Failed to make POST request"), HTTP 429 and
- * JSON-RPC -32005 (limit exceeded). An error the node answered with (a revert, invalid params)
- * is passed through at once: retrying cannot change it.
+ * What counts as final: an answer the node gave about the request itself: a revert (revert data,
+ * JSON-RPC code 3 or a message saying it reverted), invalid request, method or params (-32600,
+ * -32601, -32602). Everything else is transient and retried: a request that never got an answer
+ * (connection refused or reset, a timeout; Hardhat 3's HTTP provider reports these, and HTTP
+ * 5xx, as code -1 "Failed to make POST request"), HTTP 429, -32005 (limit exceeded), -32000
+ * "header not found" from a load-balanced node behind.
  */
 import { CliError, oneLine } from "./cli.js";
 
@@ -35,19 +37,43 @@ export interface RetryOptions {
 /** The node did not answer after every retry: the evidence could not be read. */
 export class RpcUnavailableError extends CliError {}
 
-/** Codes of answers that say "not now" rather than "no". */
-const RETRYABLE_CODES = new Set([429, -32005]);
+/** JSON-RPC codes of a definite answer about the request: retrying cannot change it. */
+const FINAL_CODES = new Set([3, -32600, -32601, -32602]);
 
 function codeOf(e: unknown): number | undefined {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === "number" ? code : undefined;
 }
 
+/**
+ * Whether `e` (thrown by an EIP-1193 request or by ethers over one) is the node's answer that
+ * the call reverted: revert data (`0x` included), JSON-RPC code 3, or a message that says so.
+ */
+export function isRevertError(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c !== undefined && c !== null && depth < 6; depth++) {
+    const x = c as {
+      code?: unknown;
+      data?: unknown;
+      message?: unknown;
+      error?: unknown;
+      info?: unknown;
+      cause?: unknown;
+    };
+    if (x.code === 3) return true;
+    if (typeof x.data === "string" && x.data.startsWith("0x")) return true;
+    if (typeof x.message === "string" && /reverted|execution reverted|revert/i.test(x.message)) {
+      if (!/Failed to make|ECONN|socket|timeout/i.test(x.message)) return true;
+    }
+    c = x.error ?? (x.info as { error?: unknown } | undefined)?.error ?? x.cause;
+  }
+  return false;
+}
+
 /** Whether `e`, thrown by an EIP-1193 request, may succeed when the request is sent again. */
 export function isTransientRpcError(e: unknown): boolean {
+  if (isRevertError(e)) return false;
   const code = codeOf(e);
-  if (code !== undefined) return RETRYABLE_CODES.has(code);
-  return true;
+  return code === undefined || !FINAL_CODES.has(code);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

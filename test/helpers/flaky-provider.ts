@@ -1,7 +1,7 @@
 /**
  * Test double: an EIP-1193 provider in front of a real one that fails some requests the way a
- * node over HTTP does when the connection drops (an error without a JSON-RPC code, as Hardhat's
- * HTTP provider throws "Failed to make POST request"), to test that the tools retry such
+ * node over HTTP does when the connection drops (Hardhat 3's HTTP provider throws code -1,
+ * "Failed to make POST request"), to test that the tools retry such
  * failures and never report them as the chain's answers.
  */
 import type { Eip1193Provider } from "../../scripts/lib/rpc-retry.js";
@@ -29,8 +29,12 @@ export class FlakyEip1193ProviderTestDouble implements Eip1193Provider {
       (this.failEvery > 0 && this.requests % this.failEvery === 0)
     ) {
       this.failed++;
-      throw new Error(
-        `Failed to make POST request to http://127.0.0.1:8545 (test double: connection reset)`,
+      // What Hardhat 3's HTTP provider throws for a reset connection or an HTTP 5xx: code -1.
+      throw Object.assign(
+        new Error(
+          `Failed to make POST request to http://127.0.0.1:8545 (test double: connection reset)`,
+        ),
+        { code: -1 },
       );
     }
     return this.inner.request(args);

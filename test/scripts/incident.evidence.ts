@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { expect } from "chai";
-import { BrowserProvider, type Provider } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { BrowserProvider, id, type Provider } from "ethers";
 import { network } from "hardhat";
 
 import type {
@@ -19,7 +20,19 @@ import type {
   ModelRegistry,
 } from "../../types/ethers-contracts/index.js";
 import { CliError } from "../../scripts/lib/cli.js";
-import { DEMO_MODEL, requestOf, runScenario, unit } from "../../scripts/demo/scenario.js";
+import {
+  DEMO_MODEL,
+  blobOfVersion,
+  requestOf,
+  runScenario,
+  unit,
+} from "../../scripts/demo/scenario.js";
+import { anchorBatch, readBatchSummary } from "../../scripts/lib/anchoring.js";
+import { buildBatch } from "../../scripts/lib/batch.js";
+import type { InferenceRecord } from "../../scripts/lib/record.js";
+import { safeExec } from "../../scripts/lib/safe.js";
+import { HttpSource } from "../../scripts/lib/store/http-source.js";
+import { serve } from "../helpers/http-server.js";
 import type { DemoScenario } from "../../scripts/demo/scenario.js";
 import {
   formatIncidentReport,
@@ -74,6 +87,64 @@ function editLines(file: string, edit: (lines: string[]) => string[]) {
     .split("\n")
     .filter((l) => l !== "");
   writeFileSync(file, edit(lines).join("\n") + "\n");
+}
+
+/** A record of the demo model by `node` for `agent` (v2 and its weights unless overridden). */
+function demoRecord(
+  s: DemoScenario,
+  label: string,
+  node: string,
+  agent: string,
+  servedAt: number,
+  overrides: Partial<InferenceRecord> = {},
+): InferenceRecord {
+  return {
+    format: 1,
+    requestId: requestOf(label),
+    modelId: s.modelId,
+    version: 2,
+    blobId: blobOfVersion(2),
+    inputHash: id(`review/input/${label}`),
+    outputHash: id(`review/output/${label}`),
+    proofPath: 1,
+    proofCommitment: id(`review/commitment/${label}`),
+    agent,
+    node,
+    servedAt,
+    ...overrides,
+  };
+}
+
+/** Builds a batch directory of `records` and anchors it as `node` (count overridable). */
+async function anchorOwn(
+  node: HardhatEthersSigner,
+  s: DemoScenario,
+  name: string,
+  records: InferenceRecord[],
+  count?: number,
+): Promise<{ dir: string; root: string }> {
+  const input = join(work, `${name}.jsonl`);
+  writeFileSync(input, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  const dir = join(work, name);
+  await buildBatch(input, dir);
+  const summary = readBatchSummary(dir);
+  if (count === undefined) await anchorBatch(s.anchor, node, summary);
+  else {
+    const served = records.map((r) => r.servedAt);
+    await (
+      await s.anchor
+        .connect(node)
+        .anchor(
+          s.modelId,
+          summary.root,
+          count,
+          Math.min(...served),
+          Math.max(...served),
+          summary.fileRef!,
+        )
+    ).wait();
+  }
+  return { dir, root: summary.root };
 }
 
 describe("incident report: evidence from storage, and what it cannot prove", function () {
@@ -475,6 +546,109 @@ describe("incident report: evidence from storage, and what it cannot prove", fun
       expect(formatIncidentReport(report)).to.include(
         "PAYMENTS bound to another version for requests served under v2: 1",
       );
+    });
+  });
+
+  describe("what a review found, each closed", function () {
+    it("a batch anchored in a gap between two windows of the version (a pause) is listed, its stale record NotLive", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const pause = () =>
+        safeExec(s.guardian.address, s.guardian.owners, {
+          to: s.registry.target as string,
+          data: s.registry.interface.encodeFunctionData("pause", [s.modelId]),
+        });
+      const resume = () =>
+        safeExec(s.guardian.address, s.guardian.owners, {
+          to: s.registry.target as string,
+          data: s.registry.interface.encodeFunctionData("resume", [s.modelId]),
+        });
+      await pause();
+      const pausedAt = await networkHelpers.time.latest();
+      await networkHelpers.time.increase(600);
+      const { root } = await anchorOwn(s.nodeA, s, "gap", [
+        demoRecord(s, "g1", s.nodeA.address, s.alice.address, pausedAt + 300, {
+          version: 1,
+          blobId: blobOfVersion(1),
+        }),
+      ]);
+      await networkHelpers.time.increase(600);
+      await resume();
+      const report = await incidentReport({
+        ...base(s),
+        version: 1,
+        batchDirs: [join(work, "gap")],
+      });
+      const gap = report.batches.find((b) => b.root === root.toLowerCase());
+      expect(gap?.evidence.status).to.equal("verified");
+      expect(report.records.items.map((i) => [i.requestId, i.standing, i.served])).to.deep.equal([
+        [requestOf("g1"), "NotLive", "outside-windows"],
+      ]);
+    });
+
+    it("records naming another node are no evidence about it: skipped and listed", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const t = await networkHelpers.time.latest();
+      const { dir } = await anchorOwn(s.nodeA, s, "planted", [
+        demoRecord(s, "own", s.nodeA.address, s.alice.address, t - 10),
+        demoRecord(s, "planted", s.nodeB.address, s.bob.address, t - 5),
+      ]);
+      const report = await incidentReport({ ...base(s), batchDirs: [...s.batchDirs, dir] });
+      expect(report.records.items.map((i) => i.requestId)).to.not.include(requestOf("planted"));
+      expect(report.records.items.map((i) => i.requestId)).to.include(requestOf("own"));
+      const foreign = report.problems.filter((p) => p.kind === "foreign-records");
+      expect(foreign).to.have.length(1);
+      expect(foreign[0].message).to.match(/holds 1 record\(s\) naming another node/);
+    });
+
+    it("a directory whose node anchored another count than its records is corrupt (count)", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const t = await networkHelpers.time.latest();
+      const { dir, root } = await anchorOwn(
+        s.nodeA,
+        s,
+        "miscounted",
+        [demoRecord(s, "m1", s.nodeA.address, s.alice.address, t - 10)],
+        5,
+      );
+      const report = await incidentReport({ ...base(s), batchDirs: [dir] });
+      const b = report.batches.find((x) => x.root === root.toLowerCase())!;
+      expect(b.evidence.status).to.equal("corrupt");
+      expect(b.evidence.corrupt).to.deep.equal([
+        { from: dir, what: "count", detail: "holds 1 records, 5 were anchored" },
+      ]);
+    });
+
+    it("a source that cannot be read makes a batch unavailable, not missing: the node is not blamed", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const broken = await serve((_req, res) => res.writeHead(500).end("down"));
+      try {
+        const source = new HttpSource(`${broken.base}/{ref}`, { retryDelaysMs: [1, 1, 1] });
+        const report = await incidentReport({ ...base(s), sources: [source] });
+        expect(report.batches.map((b) => b.evidence.status)).to.deep.equal([
+          "unavailable",
+          "unavailable",
+          "unavailable",
+          "unavailable",
+          "unavailable",
+        ]);
+        expect(report.evidence.notProduced).to.deep.equal([]);
+        expect(report.problems.map((p) => p.kind)).to.deep.equal(
+          report.batches.map(() => "unavailable-batch"),
+        );
+      } finally {
+        await broken.close();
+      }
+    });
+
+    it("a scan that starts after the version's first window is an evidence problem", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const first = (await incidentReport(base(s))).windows[0].startBlock;
+      const report = await incidentReport({ ...base(s), fromBlock: first + 1 });
+      expect(report.problems[0]).to.deep.equal({
+        kind: "scan",
+        message: `the scan starts at block ${first + 1}, after the version's first window opened (block ${first}): payments and batches before it are not seen`,
+      });
+      expect(report.complete).to.equal(false);
     });
   });
 

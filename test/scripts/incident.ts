@@ -374,6 +374,7 @@ describe("incident report (npm run incident) on the demo's story", function () {
       batches: 5,
       verified: 4,
       missing: 1,
+      unavailable: 0,
       corrupt: 0,
       notProduced: [{ node: s.nodeB.address, missingBatches: 1, corruptBatches: 0, records: 1 }],
     });
@@ -528,6 +529,7 @@ describe("incident report (npm run incident) on the demo's story", function () {
       batches: 5,
       verified: 0,
       missing: 5,
+      unavailable: 0,
       corrupt: 0,
       notProduced: [
         { node: s.nodeA.address, missingBatches: 3, corruptBatches: 0, records: 7 },
@@ -602,19 +604,21 @@ describe("incident report (npm run incident) on the demo's story", function () {
     ]);
     expect(report.actions.servedByVersion).to.deep.equal([]);
     expect(report.actions.counters).to.deep.equal({ inLiveEpochs: 2, servedByVersion: 0 });
-    // A3 and B1 were anchored while v1 was live again; none of their records claims v1
+    // A1 and A2 were anchored after v1's first window closed (they could hold stale v1
+    // records); A3, B1 and B2 while v1 was live again; none of their records claims v1
     expect(
       report.batches.map((b) => [b.root, b.anchoredWhileLive, b.recordsOfVersion]),
     ).to.deep.equal([
+      [s.batches.A1.root, false, 0],
+      [s.batches.A2.root, false, 0],
       [s.batches.A3.root, true, 0],
       [s.batches.B1.root, true, 0],
       [s.batches.B2.root, true, null], // withheld: missing
     ]);
-    expect(report.records?.items).to.deep.equal([]);
-    // A1 and A2 were anchored while v2 was live and served in its window: they do not bear on v1
+    expect(report.records.items).to.deep.equal([]);
     expect(report.records.dirs.map((d) => d.status)).to.deep.equal([
-      "unrelated",
-      "unrelated",
+      "used",
+      "used",
       "used",
       "used",
     ]);

@@ -2,8 +2,9 @@
  * The batches that bear on the version, from the chain alone (whether or not their records can
  * be obtained): every `BatchAnchored` of the model whose served range overlaps one of the
  * version's windows, that was anchored while the version was live, or that was anchored after
- * its last window closed (a stale node's batch names no version on-chain, so every later batch
- * of the model may hold records claiming it), with their `BatchDisputed` events.
+ * one of its windows closed (a stale node's batch names no version on-chain, so every later
+ * batch of the model may hold records claiming it: after the last close, and in the gaps
+ * between windows, as during a pause), with their `BatchDisputed` events.
  */
 import { getAddress } from "ethers";
 
@@ -23,9 +24,11 @@ export async function readBatches(ctx: {
   modelId: string;
   windows: ReportWindow[];
   afterClose: (t: number) => boolean;
-  closedBlock: number | null;
 }): Promise<ReportBatch[]> {
   const { anchor, reader, windows } = ctx;
+  const closes = windows.filter((w) => w.endTime !== null && w.endBlock !== null);
+  const firstCloseBlock = closes.length === 0 ? null : Math.min(...closes.map((w) => w.endBlock!));
+  const firstCloseTime = closes.length === 0 ? null : Math.min(...closes.map((w) => w.endTime!));
   const anchoredTopic = anchor.interface.getEvent("BatchAnchored").topicHash;
   const disputedTopic = anchor.interface.getEvent("BatchDisputed").topicHash;
   const batches: ReportBatch[] = [];
@@ -42,12 +45,13 @@ export async function readBatches(ctx: {
         log.blockNumber >= w.startBlock &&
         (w.endBlock === null || log.blockNumber <= w.endBlock),
     );
-    const mayBeAfter = ctx.closedBlock !== null && log.blockNumber >= ctx.closedBlock;
+    const mayBeAfter = firstCloseBlock !== null && log.blockNumber >= firstCloseBlock;
     if (!coversWindow && !mayBeLive && !mayBeAfter) continue;
     const anchoredAt = await reader.timeOf(log.blockNumber);
     const anchoredWhileLive = inAnyWindow(anchoredAt, windows);
     const anchoredAfterClose = ctx.afterClose(anchoredAt);
-    if (!coversWindow && !anchoredWhileLive && !anchoredAfterClose) continue;
+    const afterAClose = firstCloseTime !== null && anchoredAt >= firstCloseTime;
+    if (!coversWindow && !anchoredWhileLive && !afterAClose) continue;
     batches.push({
       root: (parsed.args.root as string).toLowerCase(),
       node: getAddress(parsed.args.operator as string),

@@ -64,6 +64,12 @@ export class RecordCollector {
   /** Settlement ids of the version's records not served while it was live (other payments). */
   readonly notLiveIds = new Set<string>();
   readonly sampled: Sampled[] = [];
+  /**
+   * Per batch, records naming another node than the one that anchored it: the contract verifies
+   * a record only against its own node's batches, so they are no evidence about that node (a node
+   * could otherwise plant "stale" records in another's name). Skipped, and listed as problems.
+   */
+  readonly foreign: string[] = [];
   total = 0;
   whileLive = 0;
   afterClose = 0;
@@ -90,12 +96,18 @@ export class RecordCollector {
       disputeCount: b.disputes.length,
     };
     const model = this.o.modelId.toLowerCase();
+    const node = b.node.toLowerCase();
     let ofVersion = 0;
+    let foreign = 0;
     for (let i = 0; i < ob.records.count; i++) {
       const r = ob.records.get(i);
+      if (r.node.toLowerCase() !== node) {
+        foreign++;
+        continue;
+      }
       const claims = r.version === this.o.version && r.modelId === model;
       const key = serviceKey(r.node, r.agent, r.requestId);
-      const wanted = this.o.wanted.has(key) && r.node.toLowerCase() === b.node.toLowerCase();
+      const wanted = this.o.wanted.has(key);
       if (!claims && !wanted) continue;
       let item: ReportRecord | null = null;
       if (claims) {
@@ -123,6 +135,12 @@ export class RecordCollector {
       }
     }
     b.recordsOfVersion = ofVersion;
+    if (foreign > 0) {
+      this.foreign.push(
+        `batch ${b.root} of node ${b.node} (${ob.from}) holds ${foreign} record(s) naming another ` +
+          `node: not evidence about that node, not counted`,
+      );
+    }
   }
 
   private classify(

@@ -95,7 +95,11 @@ export async function gatherEvidence(options: EvidenceOptions): Promise<Evidence
 
   for (const b of options.batches) {
     if (obtained.has(b)) continue;
-    b.evidence.status = b.evidence.corrupt.length > 0 ? "corrupt" : "missing";
+    const unreadable = b.evidence.attempts.some(
+      (a) => a.outcome === "error" || a.outcome === "too-large",
+    );
+    b.evidence.status =
+      b.evidence.corrupt.length > 0 ? "corrupt" : unreadable ? "unavailable" : "missing";
     const what = `batch ${b.root} of node ${b.node} (${b.count} record${b.count === 1 ? "" : "s"}, anchored block ${b.block})`;
     const tried = b.evidence.attempts.map((a) => `${a.source}: ${a.outcome}`).join("; ");
     problems.push(
@@ -106,14 +110,21 @@ export async function gatherEvidence(options: EvidenceOptions): Promise<Evidence
             root: b.root,
             message: `${what}: no directory or source had it (${tried || "nothing to ask"})`,
           }
-        : {
-            kind: "corrupt-batch",
-            node: b.node,
-            root: b.root,
-            message:
-              `${what}: every copy obtained was wrong: ` +
-              b.evidence.corrupt.map((c) => `${c.from}: ${c.what} (${c.detail})`).join("; "),
-          },
+        : b.evidence.status === "unavailable"
+          ? {
+              kind: "unavailable-batch",
+              node: b.node,
+              root: b.root,
+              message: `${what}: no source had it, and some could not be read (${tried})`,
+            }
+          : {
+              kind: "corrupt-batch",
+              node: b.node,
+              root: b.root,
+              message:
+                `${what}: every copy obtained was wrong: ` +
+                b.evidence.corrupt.map((c) => `${c.from}: ${c.what} (${c.detail})`).join("; "),
+            },
     );
   }
   return {
@@ -140,6 +151,15 @@ async function matchDir(
   if (copy.tree !== undefined && copy.records !== undefined) {
     const root = copy.tree.root.toLowerCase();
     const b = nodes.map((n) => byKey.get(batchKey(n, root))).find((x) => x !== undefined);
+    if (b !== undefined && copy.records.count !== b.count) {
+      // The node anchored another count than its records: the batch is not what was anchored.
+      const detail = `holds ${copy.records.count} records, ${b.count} were anchored`;
+      b.evidence.corrupt.push({ from: e.dir, what: "count", detail });
+      b.evidence.attempts.push({ source: e.dir, outcome: "altered", detail });
+      e.status = "corrupt";
+      e.detail = `its records are batch ${b.root} of node ${b.node}, but ${detail}`;
+      return;
+    }
     if (b !== undefined) {
       if (obtained.has(b)) {
         e.status = "duplicate";
@@ -255,7 +275,7 @@ async function fetchByRef(b: ReportBatch, options: EvidenceOptions): Promise<Obt
 function notProducedByNode(batches: ReportBatch[]): NotProduced[] {
   const byNode = new Map<string, NotProduced>();
   for (const b of batches) {
-    if (b.evidence.status === "verified") continue;
+    if (b.evidence.status === "verified" || b.evidence.status === "unavailable") continue;
     const n = byNode.get(b.node) ?? {
       node: b.node,
       missingBatches: 0,

@@ -92,7 +92,9 @@ export function summarizeIncident(report: IncidentReport, options: FormatOptions
         ? `Evidence: no anchored batch bears on ${v}.`
         : `Evidence: every batch verified (${e.batches}).`
       : `Evidence INCOMPLETE: ${e.verified} of ${plural(e.batches, "batch", "batches")} verified, ` +
-          `${e.missing} missing, ${e.corrupt} corrupt; ${plural(notProduced, "record")} anchored but not produced (` +
+          `${e.missing} missing, ${e.corrupt} corrupt` +
+          (e.unavailable > 0 ? `, ${e.unavailable} unavailable (a source could not be read)` : "") +
+          `; ${plural(notProduced, "record")} anchored but not produced (` +
           e.notProduced.map((n) => `${w.who(n.node)}: ${n.records}`).join(", ") +
           `).`,
   );

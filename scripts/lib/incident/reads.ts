@@ -5,6 +5,7 @@
 import { Contract, type Log, type Provider, toBeHex, zeroPadValue } from "ethers";
 
 import { CliError, oneLine } from "../cli.js";
+import { isRevertError } from "../rpc-retry.js";
 import { readSafeState } from "../safe.js";
 import type { ReportWindow } from "./types.js";
 
@@ -132,15 +133,17 @@ export async function tokenMetadata(
   const c = new Contract(token, ERC20_METADATA_ABI, provider);
   let symbol: string | null = null;
   let decimals: number | null = null;
+  // A token without the call reverts (or returns nothing): that is its answer. Any other
+  // failure is a read that did not happen, and is thrown.
   try {
     symbol = String(await c.symbol());
-  } catch {
-    symbol = null;
+  } catch (e) {
+    if (!isRevertError(e) && !isBadData(e)) throw e;
   }
   try {
     decimals = Number(await c.decimals());
-  } catch {
-    decimals = null;
+  } catch (e) {
+    if (!isRevertError(e) && !isBadData(e)) throw e;
   }
   return { symbol, decimals };
 }
@@ -150,11 +153,18 @@ export async function safeOf(
   provider: Provider,
   account: string,
 ): Promise<{ threshold: number; owners: string[] } | null> {
+  if ((await provider.getCode(account)) === "0x") return null;
   try {
-    if ((await provider.getCode(account)) === "0x") return null;
     const state = await readSafeState(provider, account);
     return { threshold: Number(state.threshold), owners: state.owners };
-  } catch {
-    return null;
+  } catch (e) {
+    // A contract that is not a Safe reverts or answers garbage; a failed read is thrown.
+    if (isRevertError(e) || isBadData(e)) return null;
+    throw e;
   }
+}
+
+/** ethers' BAD_DATA: the call returned bytes that do not decode (e.g. no such function). */
+function isBadData(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === "BAD_DATA";
 }

@@ -15,7 +15,13 @@ import { readRegistrySnapshot } from "./classify.js";
 import { RecordCollector, serviceKey } from "./collect.js";
 import { crossCheck } from "./onchain.js";
 import { linkService } from "./service.js";
-import type { BlockTime, IncidentReport, IncidentReportOptions } from "./types.js";
+import type {
+  BlockTime,
+  EvidenceProblem,
+  IncidentReport,
+  IncidentReportOptions,
+  ReportWindow,
+} from "./types.js";
 import { readVersionFacts } from "./version.js";
 
 /** Records claiming the version kept in the report (the rest go to the sink, e.g. records.jsonl). */
@@ -107,7 +113,6 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     modelId,
     windows,
     afterClose,
-    closedBlock: closedAt?.block ?? null,
   });
   const snapshot = await readRegistrySnapshot(registry, modelId, blockTag);
   const collector = new RecordCollector({
@@ -141,7 +146,9 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
   );
   const items = collector.items;
   const problems = [
+    ...scanProblems(windows, fromBlock),
     ...evidence.problems,
+    ...collector.foreign.map((message) => ({ kind: "foreign-records" as const, message })),
     ...mismatches.map((message) => ({ kind: "verification" as const, message })),
   ];
   const other = await linkService({
@@ -203,7 +210,8 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
       batches: batches.length,
       verified: verifiedCount,
       missing: missingCount,
-      corrupt: batches.length - verifiedCount - missingCount,
+      unavailable: batches.filter((b) => b.evidence.status === "unavailable").length,
+      corrupt: batches.filter((b) => b.evidence.status === "corrupt").length,
       notProduced: evidence.notProduced,
     },
     afterClose:
@@ -224,6 +232,23 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     complete: problems.length === 0 && warnings.length === 0,
     labels: normalizeLabels(options.labels),
   };
+}
+
+/**
+ * A scan that starts after the version's first window opened cannot see every payment and batch
+ * bound to it: whatever the counters say, the audit is incomplete.
+ */
+function scanProblems(windows: ReportWindow[], fromBlock: number): EvidenceProblem[] {
+  const first = windows[0]?.startBlock;
+  if (first === undefined || fromBlock <= first) return [];
+  return [
+    {
+      kind: "scan",
+      message:
+        `the scan starts at block ${fromBlock}, after the version's first window opened ` +
+        `(block ${first}): payments and batches before it are not seen`,
+    },
+  ];
 }
 
 function normalizeLabels(labels: Record<string, string> | undefined): Record<string, string> {

@@ -9,7 +9,7 @@
 import type { Provider } from "ethers";
 
 import type { InferenceSettlement, ModelRegistry } from "../../../types/ethers-contracts/index.js";
-import { revertData } from "../chain.js";
+import { isRevertError } from "../rpc-retry.js";
 import type { SettlementDetails } from "../enums.js";
 import { type Found, serviceKey } from "./collect.js";
 import { isOpenState } from "./names.js";
@@ -43,7 +43,10 @@ export interface ServiceContext {
  * another version whose request a record claiming this version served.
  */
 export async function linkService(ctx: ServiceContext): Promise<ReportPayment[]> {
-  const other = await otherVersionPayments(ctx);
+  // Only payments to the node whose own record served the request under this version.
+  const other = (await otherVersionPayments(ctx)).filter((p) =>
+    ctx.found.has(serviceKey(p.payee, p.payer, p.requestId)),
+  );
   await mapLimit([...ctx.payments, ...other], CONCURRENCY, (p) => fillService(ctx, p));
   return other;
 }
@@ -98,9 +101,8 @@ async function accepts(ctx: ServiceContext, from: string, data: string): Promise
     await ctx.provider.call({ to: ctx.settlementAddress, from, data, blockTag: ctx.blockTag });
     return true;
   } catch (e) {
-    if ((e as { code?: string }).code === "CALL_EXCEPTION" || revertData(e) !== undefined) {
-      return false;
-    }
+    // ethers calls every failed eth_call CALL_EXCEPTION: only a revert is the contract's "no".
+    if (isRevertError(e)) return false;
     throw e;
   }
 }

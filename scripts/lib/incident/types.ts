@@ -215,7 +215,7 @@ export interface ReportDispute {
 }
 
 /** Where a batch's records stand as evidence: see {@link BatchEvidence}. */
-export type EvidenceStatus = "verified" | "missing" | "corrupt";
+export type EvidenceStatus = "verified" | "missing" | "unavailable" | "corrupt";
 
 /** Why a copy of a batch that was obtained is not the anchored batch. */
 export interface CorruptCopy {
@@ -240,8 +240,11 @@ export interface EvidenceAttempt {
 
 /**
  * A batch's evidence: `verified` when its records were obtained and their recomputed root and
- * count equal the anchored ones; `missing` when no directory and no source had it; `corrupt` when
- * copies were obtained but none was the anchored batch (each says why).
+ * count equal the anchored ones; `missing` when every source asked answered that it does not
+ * have it (and no directory was it); `unavailable` when some source could not be read (an
+ * error after retries, a file over the size limit) and none had it: not the node's fault as far
+ * as the report can tell; `corrupt` when copies were obtained but none was the anchored batch
+ * (each says why).
  */
 export interface BatchEvidence {
   status: EvidenceStatus;
@@ -334,7 +337,14 @@ export interface ReportBatchDir {
 
 /** Something the report could not see or could not trust: the audit is incomplete. */
 export interface EvidenceProblem {
-  kind: "missing-batch" | "corrupt-batch" | "directory" | "verification" | "scan";
+  kind:
+    | "missing-batch"
+    | "unavailable-batch"
+    | "corrupt-batch"
+    | "directory"
+    | "foreign-records"
+    | "verification"
+    | "scan";
   message: string;
   node?: string;
   root?: string;
@@ -417,8 +427,9 @@ export interface IncidentReport {
     batches: number;
     verified: number;
     missing: number;
+    unavailable: number;
     corrupt: number;
-    /** Anchored but not produced, by node (missing or corrupt batches). */
+    /** Anchored but not produced, by node (missing or corrupt batches; not unavailable ones). */
     notProduced: NotProduced[];
   };
   /** Everything that makes the audit incomplete; empty for a complete one. */

@@ -159,6 +159,7 @@ export class Words {
     const e = b.evidence;
     if (e.status === "verified") return `records verified (from ${e.from})`;
     if (e.status === "missing") return "MISSING: its records could not be obtained";
+    if (e.status === "unavailable") return "UNAVAILABLE: a source could not be read";
     return `CORRUPT: ${e.corrupt.map((c) => `${c.from}: ${c.what}`).join("; ")}`;
   }
 }
