@@ -28,6 +28,8 @@
  */
 export { incidentReport } from "./report.js";
 export { formatIncidentReport, summarizeIncident } from "./format.js";
+export { renderHtml } from "./html.js";
+export { renderMarkdown } from "./markdown.js";
 export { formatAmount, formatDuration, formatTime, type FormatOptions } from "./words.js";
 export {
   EXIT_INCOMPLETE,

@@ -1,0 +1,120 @@
+/** SVG pieces of the timeline (./timeline.ts): escaping, coordinates, colours, the legend. */
+
+/** The left margin of the plot, where the rows' labels end. */
+export const PLOT_LEFT = 118;
+/** Estimated glyph width at 11 px: used to keep labels from running into each other. */
+export const CHAR = 6.3;
+
+/** The colours, by what they mark; distinguishable in pairs that share a row. */
+export const COLORS = {
+  window: "#3b78c9",
+  windowFill: "#cfe0f7",
+  neverLive: "#6d6d6d",
+  incident: "#c62828",
+  close: "#212121",
+  readAt: "#8a8a8a",
+  verified: "#2e7d32",
+  missing: "#ef6c00",
+  unavailable: "#8d6e63",
+  corrupt: "#ad1457",
+  Claimed: "#1565c0",
+  Refunded: "#7b1fa2",
+  Open: "#f9a825",
+  Contested: "#e64a19",
+  Proven: "#00897b",
+  otherState: "#616161",
+  live: "#43a047",
+  "after-close": "#d32f2f",
+  "outside-windows": "#9e9e9e",
+} as const;
+
+/** Escapes text for HTML and SVG, in element content and in quoted attributes. */
+export function escapeXml(text: string): string {
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+/** A batch's evidence status or a payment's state as a colour; one not known here draws grey. */
+export const colorOf = (key: string): string =>
+  (COLORS as Record<string, string>)[key] ?? COLORS.otherState;
+
+/** A coordinate, to a tenth of a pixel; a non-finite value (never expected) draws at 0, not NaN. */
+export function n(v: number): string {
+  return Number.isFinite(v) ? String(Math.round(v * 10) / 10) : "0";
+}
+
+export const title = (text: string) => `<title>${escapeXml(text)}</title>`;
+
+export function label(x: number, y: number, text: string, attrs = ""): string {
+  return `<text x="${n(x)}" y="${n(y)}"${attrs}>${escapeXml(text)}</text>`;
+}
+
+/** A claim (square) or a refund (diamond) at its time. */
+export function outcomeMark(kind: "claim" | "refund", x: number, y: number, what: string): string {
+  if (kind === "claim") {
+    return `<rect class="claim" x="${n(x - 4)}" y="${n(y - 4)}" width="8" height="8" fill="${COLORS.Claimed}" stroke="#0d2c55" stroke-width="1">${title(what)}</rect>`;
+  }
+  const d = `M${n(x)} ${n(y - 5.5)}L${n(x + 5.5)} ${n(y)}L${n(x)} ${n(y + 5.5)}L${n(x - 5.5)} ${n(y)}Z`;
+  return `<path class="refund" d="${d}" fill="${COLORS.Refunded}" stroke="#3b0a50" stroke-width="1">${title(what)}</path>`;
+}
+
+/** The legend: one line per row kind, each mark with its meaning. */
+export function legend(y: number): { svg: string; height: number } {
+  const line = (k: number, head: string, items: Array<[string, string]>) => {
+    let x = PLOT_LEFT;
+    const yy = y + k * 20;
+    const out = [label(10, yy + 4, head, ` class="legend-head"`)];
+    for (const [mark, text] of items) {
+      out.push(
+        `<g transform="translate(${n(x)},${n(yy)})">${mark}</g>`,
+        label(x + 16, yy + 4, text),
+      );
+      x += 16 + text.length * CHAR + 18;
+    }
+    return out.join("");
+  };
+  const bar = (fill: string, stroke = "none", w = 12) =>
+    `<rect x="0" y="-5" width="${w}" height="10" fill="${fill}" stroke="${stroke}"/>`;
+  const vline = (attrs: string) => `<line x1="5" y1="-7" x2="5" y2="7" ${attrs}/>`;
+  const dot = (fill: string, r = 4.5) =>
+    `<circle cx="5" cy="0" r="${r}" fill="${fill}" stroke="#333" stroke-width="0.6"/>`;
+  const svg = [
+    line(0, "version", [
+      [bar(COLORS.windowFill, COLORS.window), "window (live)"],
+      [bar(COLORS.neverLive, "none", 2), "window never live"],
+      [vline(`stroke="${COLORS.incident}" stroke-width="2.5"`), "incident"],
+      [
+        vline(`stroke="${COLORS.close}" stroke-width="1.5" stroke-dasharray="3 2"`),
+        "last window closed",
+      ],
+      [vline(`stroke="${COLORS.readAt}" stroke-dasharray="2 2"`), "report read"],
+    ]),
+    line(1, "batches", [
+      [vline(`stroke="${COLORS.verified}" stroke-width="3.5"`), "anchored, verified"],
+      [
+        vline(`stroke="${COLORS.missing}" stroke-width="3.5" stroke-dasharray="3 2"`),
+        "anchored, MISSING",
+      ],
+      [vline(`stroke="${COLORS.unavailable}" stroke-width="3.5"`), "anchored, unavailable"],
+      [vline(`stroke="${COLORS.corrupt}" stroke-width="3.5"`), "anchored, CORRUPT"],
+      [bar(COLORS.verified + "59"), "records' served range"],
+    ]),
+    line(2, "payments", [
+      ...(["Claimed", "Refunded", "Open", "Contested", "Proven"] as const).map(
+        (state): [string, string] => [dot(COLORS[state]), `settled, now ${state}`],
+      ),
+      [outcomeMark("claim", 5, 0, "claim"), "claim"],
+      [outcomeMark("refund", 5, 0, "refund"), "refund"],
+    ]),
+    line(3, "records", [
+      [dot(COLORS.live, 3.2), "served while live"],
+      [dot(COLORS["after-close"], 3.2), "served after the close (stale)"],
+      [dot(COLORS["outside-windows"], 3.2), "served outside the windows"],
+    ]),
+  ].join("");
+  return { svg: `<g class="legend">${svg}</g>`, height: 4 * 20 };
+}
