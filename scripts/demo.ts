@@ -10,23 +10,31 @@
  * `npm run incident` prints), with the withheld batch listed as missing.
  *
  * The story is scripts/demo/scenario.ts (the tests replay it). Deterministic: fixed values and
- * block times. Batch files go to a temporary directory, removed at the end; nothing is written
- * into the repository. Exit 0, or 1 with one line on stderr.
+ * block times. Batch files go to a temporary directory, removed at the end; the only output kept
+ * is the dossier in .trail/demo/dossier (git-ignored), replaced on each run. Exit 0, or 1 with one
+ * line on stderr.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
 
 import { network } from "hardhat";
 
 import { errorLine } from "./lib/cli.js";
-import { formatIncidentReport, incidentReport } from "./lib/incident/index.js";
+import {
+  DOSSIER_FILES,
+  formatIncidentReport,
+  incidentReport,
+  writeDossier,
+} from "./lib/incident/index.js";
 import { parseSource } from "./lib/store/index.js";
 import { DEMO_MODEL, runScenario } from "./demo/scenario.js";
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
 const work = mkdtempSync(join(tmpdir(), "rollback-trail-demo-"));
+/** Where the demo writes its dossier (git-ignored, like the local store). */
+const DOSSIER = resolve(".trail/demo/dossier");
 try {
   print("THE ROLLBACK TRAIL: a bad release, its rollback, and the proof of what happened");
   print("(Hardhat in-process network; every step below is a real transaction)");
@@ -41,19 +49,30 @@ try {
         `what it could not obtain:`,
     );
     print("");
-    const report = await incidentReport({
-      provider: connection.ethers.provider as unknown as import("ethers").Provider,
-      registry: s.registry,
-      anchor: s.anchor,
-      settlement: s.settlement,
-      actionLog: s.actionLog,
-      modelId: s.modelId,
-      modelName: DEMO_MODEL,
-      version: 2,
-      sources: [parseSource(`dir:${s.store.root}`)],
-      labels: s.labels,
-    });
+    // The demo's dossier replaces the previous run's (it is the demo's own output).
+    rmSync(DOSSIER, { recursive: true, force: true });
+    const report = await writeDossier(DOSSIER, (recordSink) =>
+      incidentReport({
+        recordSink,
+        provider: connection.ethers.provider as unknown as import("ethers").Provider,
+        registry: s.registry,
+        anchor: s.anchor,
+        settlement: s.settlement,
+        actionLog: s.actionLog,
+        modelId: s.modelId,
+        modelName: DEMO_MODEL,
+        version: 2,
+        sources: [parseSource(`dir:${s.store.root}`)],
+        labels: s.labels,
+      }),
+    );
     print(formatIncidentReport(report));
+    print("");
+    print(
+      `10. The dossier (what --out DIR writes; anyone can check it with npm run incident -- check ` +
+        `DIR --network NAME): ${relative(process.cwd(), DOSSIER)}/ (${DOSSIER_FILES.join(", ")}); ` +
+        `open report.html for the timeline`,
+    );
   } finally {
     await connection.close();
   }

@@ -22,6 +22,7 @@ import {
   incidentContracts,
   incidentReport,
   incidentReportJson,
+  parseCheckArgs,
   parseIncidentArgs,
   summarizeIncident,
   type IncidentReport,
@@ -1002,6 +1003,9 @@ describe("npm run incident: the command line", function () {
         "--labels",
         "labels.csv",
         "--accept-incomplete",
+        "--out",
+        "dossier",
+        "--quiet",
       ]),
     ).to.deep.equal({
       model: { id: id("opengradient/llm"), name: "opengradient/llm" },
@@ -1013,6 +1017,8 @@ describe("npm run incident: the command line", function () {
       sources: ["dir:/srv/batches", "https://gw.example/ipfs/{cid}"],
       store: "cache",
       labelsFile: "labels.csv",
+      out: "dossier",
+      quiet: true,
       json: true,
       summary: false,
       acceptIncomplete: true,
@@ -1064,6 +1070,19 @@ describe("npm run incident: the command line", function () {
     expect(cliError(() => parseIncidentArgs([...ok, "--json", "--summary"]))).to.equal(
       "--json and --summary exclude each other",
     );
+    expect(cliError(() => parseIncidentArgs([...ok, "--out", ""]))).to.equal("--out is empty");
+    expect(parseCheckArgs(["d", "--network", "n", "--source", "dir:x", "--quiet"])).to.deep.equal({
+      dir: "d",
+      network: "n",
+      sources: ["dir:x"],
+      store: undefined,
+      quiet: true,
+      overrides: { anchor: undefined, settlement: undefined, actionLog: undefined },
+    });
+    expect(cliError(() => parseCheckArgs(["--network", "n"]))).to.match(
+      /^check takes the dossier directory first \(usage: /,
+    );
+    expect(cliError(() => parseCheckArgs(["d"]))).to.match(/^missing --network /);
     expect(cliError(() => parseIncidentArgs([...ok, "--verbose"]))).to.match(
       /^Unknown option '--verbose'.*\(usage: /,
     );

@@ -18,8 +18,12 @@ import type { IncidentReport } from "./types.js";
 export const INCIDENT_USAGE =
   "npm run incident -- --model NAME|0x… --version V --network NAME [--from-block N] [--block-range N] " +
   "[--batch DIR ...] [--source dir:PATH|https://…/{ref}|https://…/ipfs/{cid} ...] [--store DIR] " +
-  "[--labels FILE] [--json | --summary] [--accept-incomplete] " +
-  "[--anchor ADDRESS] [--settlement ADDRESS] [--action-log ADDRESS]";
+  "[--labels FILE] [--json | --summary] [--out DIR] [--quiet] [--accept-incomplete] " +
+  "[--anchor ADDRESS] [--settlement ADDRESS] [--action-log ADDRESS]" +
+  "  |  npm run incident -- check DIR --network NAME [--source SPEC ...] [--store DIR] [--quiet]";
+
+/** Exit code of `check` when the dossier differs from what the chain and storage give. */
+export const EXIT_DIFFERS = 4;
 
 /** Exit code of a report whose evidence is incomplete (problems or warnings), unless accepted. */
 export const EXIT_INCOMPLETE = 3;
@@ -37,6 +41,9 @@ export interface IncidentRequest {
   /** The local store (default: TRAIL_STORE or .trail/store). */
   store?: string;
   labelsFile?: string;
+  /** Write the dossier there (--out). */
+  out?: string;
+  quiet: boolean;
   json: boolean;
   summary: boolean;
   acceptIncomplete: boolean;
@@ -71,6 +78,8 @@ export function parseIncidentArgs(argv: string[]): IncidentRequest {
       labels: { type: "string" },
       json: { type: "boolean" },
       summary: { type: "boolean" },
+      out: { type: "string" },
+      quiet: { type: "boolean" },
       "accept-incomplete": { type: "boolean" },
       anchor: { type: "string" },
       settlement: { type: "string" },
@@ -96,6 +105,7 @@ export function parseIncidentArgs(argv: string[]): IncidentRequest {
   if (args.json === true && args.summary === true) fail("--json and --summary exclude each other");
   if (args.store === "") fail("--store is empty");
   if (args.labels === "") fail("--labels is empty");
+  if (args.out === "") fail("--out is empty");
   return {
     model,
     version,
@@ -112,6 +122,8 @@ export function parseIncidentArgs(argv: string[]): IncidentRequest {
     sources,
     store: args.store,
     labelsFile: args.labels,
+    out: args.out,
+    quiet: args.quiet === true,
     json: args.json === true,
     summary: args.summary === true,
     acceptIncomplete: args["accept-incomplete"] === true,
@@ -229,4 +241,47 @@ export function readLabels(path: string, name = path): Record<string, string> {
     add(address, line.slice(comma + 1), `${name} line ${i + 1}`);
   });
   return out;
+}
+
+/** A parsed `npm run incident -- check DIR …` command line. */
+export interface CheckRequest {
+  dir: string;
+  network: string;
+  sources: string[];
+  store?: string;
+  quiet: boolean;
+  overrides: { anchor?: string; settlement?: string; actionLog?: string };
+}
+
+/** Parses `check DIR --network NAME [--source …] [--store DIR] [--quiet]` (argv after "check"). */
+export function parseCheckArgs(argv: string[]): CheckRequest {
+  const dir = argv[0];
+  if (dir === undefined || dir.startsWith("--") || dir === "") {
+    fail(`check takes the dossier directory first (usage: ${INCIDENT_USAGE})`);
+  }
+  const args = parseCliArgs(
+    {
+      network: { type: "string" },
+      source: { type: "string", multiple: true },
+      store: { type: "string" },
+      quiet: { type: "boolean" },
+      anchor: { type: "string" },
+      settlement: { type: "string" },
+      "action-log": { type: "string" },
+    },
+    INCIDENT_USAGE,
+    argv.slice(1),
+  );
+  return {
+    dir,
+    network: requireOption(args.network, "--network", INCIDENT_USAGE),
+    sources: args.source ?? [],
+    store: args.store,
+    quiet: args.quiet === true,
+    overrides: {
+      anchor: optionalAddress(args.anchor, "--anchor"),
+      settlement: optionalAddress(args.settlement, "--settlement"),
+      actionLog: optionalAddress(args["action-log"], "--action-log"),
+    },
+  };
 }

@@ -32,8 +32,11 @@ export { renderHtml } from "./html.js";
 export { renderMarkdown } from "./markdown.js";
 export { formatAmount, formatDuration, formatTime, type FormatOptions } from "./words.js";
 export {
+  EXIT_DIFFERS,
   EXIT_INCOMPLETE,
   INCIDENT_USAGE,
+  parseCheckArgs,
+  type CheckRequest,
   incidentContracts,
   incidentReportJson,
   parseIncidentArgs,
@@ -41,6 +44,9 @@ export {
   type IncidentRequest,
   type IncidentTool,
 } from "./args.js";
+export { DOSSIER_FILES, writeDossier } from "./dossier.js";
+export { dossierDifferences, readDossierHead, RecordDigest } from "./check.js";
+export { classifyRecord, readRegistrySnapshot } from "./classify.js";
 export * from "./types.js";
 export {
   DISPOSITION_NAMES,

@@ -114,6 +114,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     windows,
     afterClose,
   });
+  options.onBatchesKnown?.(batches.length);
   const snapshot = await readRegistrySnapshot(registry, modelId, blockTag);
   const collector = new RecordCollector({
     snapshot,

@@ -475,6 +475,8 @@ export interface IncidentReportOptions {
   recordsInMemory?: number;
   /** Records cross-checked on-chain (default DEFAULT_ONCHAIN_SAMPLE; 0 for none). */
   onChainSample?: number;
+  /** Called once the batches bearing on the version are known, with their number (progress). */
+  onBatchesKnown?: (count: number) => void;
   /** Called after each batch's evidence is settled (progress). */
   onBatchSettled?: (b: ReportBatch) => void;
 }
