@@ -182,7 +182,7 @@ describe("incident report renderers: Markdown and HTML for the dossier", functio
     const problems = section(md, "Evidence problems");
     expect(md.indexOf("## Summary")).to.be.lessThan(md.indexOf("## Evidence problems"));
     expect(md.indexOf("## Evidence problems")).to.be.lessThan(md.indexOf("## Windows"));
-    expect(problems).to.include("**missing-batch**").and.include(s.batches.B2.root);
+    expect(problems).to.include("**missing-batch (node B)**").and.include(s.batches.B2.root);
     const windows = tableRows(section(md, "Windows of v2"));
     expect(windows).to.have.length(report.windows.length).and.length(1);
     expect(cells(windows[0])).to.deep.equal([
@@ -197,8 +197,8 @@ describe("incident report renderers: Markdown and HTML for the dossier", functio
     expect(tableRows(section(md, "Incidents"))[0]).to.include("rollback → v1");
     const batches = tableRows(section(md, "Batches bearing on v2"));
     expect(batches).to.have.length(report.batches.length).and.length(5);
-    for (const b of report.batches)
-      expect(md).to.satisfy((t: string) => t.includes(short(b.root)) || t.includes(b.root));
+    const shown = (root: string) => md.includes(root) || md.includes(short(root));
+    expect(report.batches.filter((b) => !shown(b.root))).to.deep.equal([]);
     const b2 = batches.find((r) => r.includes(s.batches.B2.root));
     expect(cells(b2 ?? "| |")[1]).to.equal("node B");
     expect(b2).to.include("MISSING");
@@ -266,6 +266,11 @@ describe("incident report renderers: Markdown and HTML for the dossier", functio
     expect(summary).to.be.greaterThan(-1);
     expect(problems).to.be.greaterThan(summary).and.lessThan(html.indexOf("<svg"));
     expect(html).to.include(s.batches.B2.root);
+    // The crowded hours around the close again, close up: with marks of their own class.
+    expect(count(html, /<svg[^>]*class="timeline closeup-timeline"/g)).to.equal(1);
+    expect(count(html, /class="closeup-incident"/g)).to.equal(1);
+    expect(count(html, /class="closeup-record" data-served="after-close"/g)).to.equal(3);
+    expect(count(html, /class="closeup-batch"/g)).to.equal(3);
   });
 
   it("a version never made live (v3), and a window that opened and closed at one instant, render without NaN", async function () {
@@ -293,6 +298,7 @@ describe("incident report renderers: Markdown and HTML for the dossier", functio
     expectSelfContained(html);
     expectFiniteCoordinates(html);
     expectTimelineMarks(html, report);
+    expect(html).to.not.include("closeup-");
     // Every time the same instant: the axis still has a width, the window a thin line.
     const t = report.readAt.time;
     const instant = structuredClone(report);

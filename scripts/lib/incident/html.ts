@@ -6,15 +6,16 @@
  */
 import { summarizeIncident } from "./format.js";
 import { escapeXml } from "./svg.js";
-import { type ReportTable, reportHeading, reportTables } from "./tables.js";
-import { timelineSvg } from "./timeline.js";
+import { type ReportTable, problemHead, reportHeading, reportTables } from "./tables.js";
+import { closeUpRange, timelineSvg } from "./timeline.js";
 import type { IncidentReport } from "./types.js";
-import { amountsText, plural } from "./words.js";
+import { amountsText, formatTime, plural } from "./words.js";
 
 const CSS = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
   color: #1d2330; margin: 24px auto; max-width: 1140px; padding: 0 16px; }
 h1 { font-size: 22px; margin: 0 0 4px; }
+h3 { font-size: 14px; margin: 14px 0 6px; color: #3c4452; }
 h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #d5d9e0; padding-bottom: 3px; }
 .sub { color: #5a6273; margin: 0 0 12px; overflow-wrap: anywhere; }
 .facts { display: flex; flex-wrap: wrap; gap: 8px; margin: 12px 0; padding: 0; list-style: none; }
@@ -95,7 +96,7 @@ function problems(report: IncidentReport): string {
     out +=
       `<section class="problems" id="problems"><h2>Evidence problems: the audit is incomplete (${report.problems.length})</h2><ul>` +
       report.problems
-        .map((p) => `<li><strong>${html(p.kind)}</strong>: ${html(p.message)}</li>`)
+        .map((p) => `<li><strong>${html(problemHead(report, p))}</strong>: ${html(p.message)}</li>`)
         .join("") +
       `</ul></section>`;
   }
@@ -106,6 +107,17 @@ function problems(report: IncidentReport): string {
       `</ul></section>`;
   }
   return out;
+}
+
+/** The whole timeline, then a close-up of the hours around the close when they are crowded. */
+function timelineSection(report: IncidentReport): string {
+  const range = closeUpRange(report);
+  const closeUp =
+    range === null
+      ? ""
+      : `<h3>Around the close: ${html(formatTime(range.from))} to ${html(formatTime(range.to))}</h3>` +
+        timelineSvg(report, { range, classPrefix: "closeup-", legend: false });
+  return `<section id="timeline"><h2>Timeline (UTC)</h2>${timelineSvg(report)}${closeUp}</section>`;
 }
 
 /**
@@ -127,7 +139,7 @@ export function renderHtml(report: IncidentReport): string {
     facts(report),
     `<p class="summary">${html(summary)}</p>`,
     problems(report),
-    `<section id="timeline"><h2>Timeline (UTC)</h2>${timelineSvg(report)}</section>`,
+    timelineSection(report),
     ...reportTables(report).map(tableHtml),
     `<footer>Read from chain ${report.chainId} at block ${report.readAt.block}; ` +
       `registry ${html(report.contracts.registry)}, anchor ${html(report.contracts.anchor)}, ` +

@@ -1,6 +1,6 @@
 /** The report in Markdown, for a post-mortem or a forum post. */
 import { summarizeIncident } from "./format.js";
-import { type ReportTable, reportHeading, reportTables } from "./tables.js";
+import { type ReportTable, problemHead, reportHeading, reportTables } from "./tables.js";
 import type { IncidentReport } from "./types.js";
 import { plural } from "./words.js";
 
@@ -38,7 +38,9 @@ function markdownProblems(report: IncidentReport): string[] {
   if (report.problems.length > 0) {
     out.push(`## Evidence problems: the audit is incomplete`, "");
     out.push(`**${plural(report.problems.length, "problem")}** the report could not get past:`, "");
-    for (const p of report.problems) out.push(`- **${p.kind}**: ${markdownText(p.message)}`);
+    for (const p of report.problems) {
+      out.push(`- **${markdownText(problemHead(report, p))}**: ${markdownText(p.message)}`);
+    }
     out.push("");
   }
   if (report.warnings.length > 0) {

@@ -1,5 +1,10 @@
-/** SVG pieces of the timeline (./timeline.ts): escaping, coordinates, colours, the legend. */
+/**
+ * SVG pieces of the timeline (./timeline.ts): escaping, coordinates, colours, lanes that keep
+ * labels and marks apart, the legend.
+ */
 
+/** The SVG's width in pixels: fixed, so that a screenshot of the page reads the same anywhere. */
+export const TIMELINE_WIDTH = 1100;
 /** The left margin of the plot, where the rows' labels end. */
 export const PLOT_LEFT = 118;
 /** Estimated glyph width at 11 px: used to keep labels from running into each other. */
@@ -49,17 +54,87 @@ export function n(v: number): string {
 
 export const title = (text: string) => `<title>${escapeXml(text)}</title>`;
 
+/** Text at (x, y); `attrs` starts with a space. */
 export function label(x: number, y: number, text: string, attrs = ""): string {
   return `<text x="${n(x)}" y="${n(y)}"${attrs}>${escapeXml(text)}</text>`;
 }
 
-/** A claim (square) or a refund (diamond) at its time. */
-export function outcomeMark(kind: "claim" | "refund", x: number, y: number, what: string): string {
+/** A label above the rows, tied to a time (an incident, the close, the read). */
+export interface Flag {
+  x: number;
+  text: string;
+}
+
+export interface Placed {
+  lane: number;
+  tx: number;
+  anchor: "start" | "end";
+}
+
+/**
+ * Lanes for the labels above the rows: each label sits right of its line (left of it near the
+ * right edge), one lane down from any label it would overlap. Each line starts at its label's
+ * lane, so labels right of their line are laid from the left and labels left of it from the
+ * right: a line then only passes lanes whose labels end before it.
+ */
+export function placeFlags(flags: Flag[]): Placed[] {
+  const boxes = flags.map((f) => {
+    const width = f.text.length * CHAR;
+    const right = f.x + 5 + width <= TIMELINE_WIDTH - 4;
+    return { right, box: right ? [f.x + 5, f.x + 5 + width] : [f.x - 5 - width, f.x - 5] };
+  });
+  const order = flags
+    .map((_, i) => i)
+    .sort((i, j) =>
+      boxes[i].right !== boxes[j].right
+        ? boxes[i].right
+          ? -1
+          : 1
+        : boxes[i].right
+          ? flags[i].x - flags[j].x
+          : flags[j].x - flags[i].x,
+    );
+  const lanes: number[][][] = [];
+  const placed: Placed[] = new Array<Placed>(flags.length);
+  for (const i of order) {
+    const { right, box } = boxes[i];
+    let lane = lanes.findIndex((l) => l.every(([a, b]) => box[1] + 8 < a || box[0] > b + 8));
+    if (lane === -1) lane = lanes.push([]) - 1;
+    lanes[lane].push(box);
+    placed[i] = { lane, tx: right ? box[0] : box[1], anchor: right ? "start" : "end" };
+  }
+  return placed;
+}
+
+/** Lanes for marks on one row: each mark in the first lane where it does not touch another. */
+export function stack(spans: Array<[number, number]>, max: number): number[] {
+  const ends: number[] = [];
+  const lanes = new Array<number>(spans.length).fill(0);
+  const order = spans.map((_, i) => i).sort((i, j) => spans[i][0] - spans[j][0]);
+  for (const [k, i] of order.entries()) {
+    const [a, b] = spans[i];
+    let lane = ends.findIndex((e) => a > e + 3);
+    // More lanes than `max` would make the row tall for little: cycle through them instead.
+    if (lane === -1) lane = ends.length < max ? ends.push(-Infinity) - 1 : k % max;
+    ends[lane] = Math.max(ends[lane], b);
+    lanes[i] = lane;
+  }
+  return lanes;
+}
+
+/** A claim (square) or a refund (diamond) at its time; `cls` is its class attribute. */
+export function outcomeMark(
+  kind: "claim" | "refund",
+  cls: string,
+  x: number,
+  y: number,
+  what: string,
+): string {
   if (kind === "claim") {
-    return `<rect class="claim" x="${n(x - 4)}" y="${n(y - 4)}" width="8" height="8" fill="${COLORS.Claimed}" stroke="#0d2c55" stroke-width="1">${title(what)}</rect>`;
+    return `<rect class="${cls}" x="${n(x - 4)}" y="${n(y - 4)}" width="8" height="8" fill="${COLORS.Claimed}" stroke="#0d2c55" stroke-width="1">${title(what)}</rect>`;
   }
   const d = `M${n(x)} ${n(y - 5.5)}L${n(x + 5.5)} ${n(y)}L${n(x)} ${n(y + 5.5)}L${n(x - 5.5)} ${n(y)}Z`;
-  return `<path class="refund" d="${d}" fill="${COLORS.Refunded}" stroke="#3b0a50" stroke-width="1">${title(what)}</path>`;
+  return `<path class="${cls}" d="${d}" fill="${COLORS.Refunded}" stroke="#3b0a50" stroke-width="1">${title(what)}</path>`;
 }
 
 /** The legend: one line per row kind, each mark with its meaning. */
@@ -107,8 +182,8 @@ export function legend(y: number): { svg: string; height: number } {
       ...(["Claimed", "Refunded", "Open", "Contested", "Proven"] as const).map(
         (state): [string, string] => [dot(COLORS[state]), `settled, now ${state}`],
       ),
-      [outcomeMark("claim", 5, 0, "claim"), "claim"],
-      [outcomeMark("refund", 5, 0, "refund"), "refund"],
+      [outcomeMark("claim", "legend-mark", 5, 0, "claim"), "claim"],
+      [outcomeMark("refund", "legend-mark", 5, 0, "refund"), "refund"],
     ]),
     line(3, "records", [
       [dot(COLORS.live, 3.2), "served while live"],

@@ -5,7 +5,7 @@
 import { uniqueActions } from "./actions.js";
 import { afterWords } from "./format.js";
 import { isOpenState } from "./names.js";
-import type { IncidentReport, ReportPayment, ReportRecord } from "./types.js";
+import type { EvidenceProblem, IncidentReport, ReportPayment, ReportRecord } from "./types.js";
 import { Words, amountsText, formatDuration, formatTime, plural, short } from "./words.js";
 
 /** Rows beyond this many records are left to records.jsonl: a table of thousands helps nobody. */
@@ -39,6 +39,12 @@ export function reportTables(report: IncidentReport): ReportTable[] {
     actionsTable(w),
     afterCloseTable(w),
   ];
+}
+
+/** A problem's kind, and its node's label when it has one (the message names the address). */
+export function problemHead(report: IncidentReport, p: EvidenceProblem): string {
+  const w = new Words(report, { labels: report.labels });
+  return p.node !== undefined && w.labelled(p.node) ? `${p.kind} (${w.who(p.node)})` : p.kind;
 }
 
 /** `2031-01-08 10:07:00Z (block 51)`. */
@@ -82,7 +88,7 @@ function incidentsTable(w: Words): ReportTable {
       w.who(i.by) +
         (i.bySafe === null ? "" : ` (Safe, ${i.bySafe.threshold} of ${i.bySafe.owners.length})`),
       i.disposition,
-      `${i.windowCount} (epochs ${i.epochs.join(", ")})`,
+      `${i.windowCount} (epoch${i.epochs.length === 1 ? "" : "s"} ${i.epochs.join(", ")})`,
       i.reasonURI === "" ? short(i.reasonHash) : `${i.reasonURI} (${short(i.reasonHash)})`,
       i.txHash === null ? NONE : short(i.txHash),
     ]),
@@ -101,7 +107,7 @@ function paymentState(p: ReportPayment): string {
   }
   if (!isOpenState(p.state)) return p.state;
   return (
-    `${p.state}, ${p.openStatus}` +
+    p.state +
     (p.contestedAt !== null ? `, contested ${formatTime(p.contestedAt)}` : "") +
     (p.proofDeadline !== null ? `, proof deadline ${formatTime(p.proofDeadline)}` : "")
   );

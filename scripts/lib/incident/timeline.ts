@@ -1,25 +1,31 @@
 /**
- * The incident's timeline as one inline SVG, computed here (no plotting library, nothing
- * fetched): the version's windows, its incidents and the close, each node's batches, the payments
- * and the records claiming the version, on one time axis ending when the report was read.
+ * The incident's timeline as inline SVG, computed here (no plotting library, nothing fetched):
+ * the version's windows, its incidents and the close, each node's batches, the payments and the
+ * records claiming the version, on one time axis ending when the report was read. A close-up of
+ * the hours around the close can be drawn too: that is where an incident's story crowds.
  */
-import type { IncidentReport, ReportPayment } from "./types.js";
+import type { IncidentReport, ReportBatch, ReportPayment, ReportRecord } from "./types.js";
 import {
   CHAR,
   COLORS,
+  type Flag,
   PLOT_LEFT,
+  type Placed,
+  TIMELINE_WIDTH,
   colorOf,
   escapeXml,
   label,
   legend,
   n,
   outcomeMark,
+  placeFlags,
+  stack,
   title,
 } from "./svg.js";
 import { Words, formatTime, short } from "./words.js";
 
-/** The SVG's width in pixels: fixed, so that a screenshot of the page reads the same anywhere. */
-export const TIMELINE_WIDTH = 1100;
+export { TIMELINE_WIDTH };
+
 const LEFT = PLOT_LEFT;
 const RIGHT = 24;
 const PLOT = TIMELINE_WIDTH - LEFT - RIGHT;
@@ -27,10 +33,37 @@ const LANE = 16;
 /** The shortest axis: equal times (or none) still get an hour, not a division by zero. */
 const MIN_SPAN = 3600;
 
+/** What to draw: by default everything, from before the first event to the read, with a legend. */
+export interface TimelineOptions {
+  /** A close-up of [from, to] only (see {@link closeUpRange}). */
+  range?: { from: number; to: number };
+  /** Prefixed to every mark's class, so that a close-up's marks never count as the main one's. */
+  classPrefix?: string;
+  /** Draw the legend (default true). */
+  legend?: boolean;
+}
+
 interface Scale {
   t0: number;
   t1: number;
+  /** The x of time t, clamped to the plot (a band that starts earlier starts at its edge). */
   x: (t: number) => number;
+  /** Whether t is on the axis: a mark at one time outside it is not drawn. */
+  has: (t: number) => boolean;
+}
+
+/** What every part of one panel draws with. */
+interface Panel {
+  r: IncidentReport;
+  w: Words;
+  s: Scale;
+  /** A mark's class in this panel. */
+  c: (name: string) => string;
+}
+
+function scale(t0: number, t1: number): Scale {
+  const x = (t: number) => LEFT + ((Math.min(Math.max(t, t0), t1) - t0) / (t1 - t0)) * PLOT;
+  return { t0, t1, x, has: (t) => t >= t0 && t <= t1 };
 }
 
 /** Every time the timeline draws, to fit the axis to them. */
@@ -46,62 +79,28 @@ function drawnTimes(r: IncidentReport): number[] {
 }
 
 /** From a little before the first time drawn (else the registration) to just after the read. */
-function scaleOf(r: IncidentReport): Scale {
+function fullScale(r: IncidentReport): Scale {
   const end = r.readAt.time;
   const times = drawnTimes(r);
   const first =
     times.length > 0 ? times.reduce((a, b) => Math.min(a, b)) : r.versionRecord.registeredAt;
   const span = Math.max(end - Math.min(first || end, end), MIN_SPAN);
-  const t0 = end - span * 1.04;
-  const t1 = end + span * 0.02;
-  const x = (t: number) => LEFT + ((Math.min(Math.max(t, t0), t1) - t0) / (t1 - t0)) * PLOT;
-  return { t0, t1, x };
-}
-
-/** A label above the rows, tied to a time (an incident, the close, the read). */
-interface Flag {
-  x: number;
-  text: string;
-}
-
-interface Placed {
-  lane: number;
-  tx: number;
-  anchor: "start" | "end";
+  return scale(end - span * 1.04, end + span * 0.02);
 }
 
 /**
- * Lanes for the labels above the rows: each label sits right of its line (left of it near the
- * right edge), one lane down from any label it would overlap.
+ * The hours around the close (as long before it as from it to the read), when they would take
+ * less than a third of the full timeline; null otherwise, or before any close.
  */
-function placeFlags(flags: Flag[]): Placed[] {
-  const lanes: Array<Array<[number, number]>> = [];
-  return flags.map((f) => {
-    const width = f.text.length * CHAR;
-    const right = f.x + 5 + width <= TIMELINE_WIDTH - 4;
-    const box: [number, number] = right ? [f.x + 5, f.x + 5 + width] : [f.x - 5 - width, f.x - 5];
-    let lane = lanes.findIndex((l) => l.every(([a, b]) => box[1] + 8 < a || box[0] > b + 8));
-    if (lane === -1) lane = lanes.push([]) - 1;
-    lanes[lane].push(box);
-    return { lane, tx: right ? box[0] : box[1], anchor: right ? "start" : "end" };
-  });
+export function closeUpRange(r: IncidentReport): { from: number; to: number } | null {
+  if (r.closedAt === null) return null;
+  const after = Math.max(r.readAt.time - r.closedAt.time, MIN_SPAN / 2);
+  const from = r.closedAt.time - after;
+  const full = fullScale(r);
+  return r.readAt.time - from < (full.t1 - full.t0) / 3 ? { from, to: r.readAt.time } : null;
 }
 
-/** Lanes for marks on one row: each mark in the first lane where it does not touch another. */
-function stack(spans: Array<[number, number]>, max: number): number[] {
-  const ends: number[] = [];
-  const lanes = new Array<number>(spans.length).fill(0);
-  const order = spans.map((_, i) => i).sort((i, j) => spans[i][0] - spans[j][0]);
-  for (const [k, i] of order.entries()) {
-    const [a, b] = spans[i];
-    let lane = ends.findIndex((e) => a > e + 3);
-    // More lanes than `max` would make the row tall for little: cycle through them instead.
-    if (lane === -1) lane = ends.length < max ? ends.push(-Infinity) - 1 : k % max;
-    ends[lane] = Math.max(ends[lane], b);
-    lanes[i] = lane;
-  }
-  return lanes;
-}
+const laneCount = (lanes: number[]) => lanes.reduce((a, b) => Math.max(a, b + 1), 1);
 
 interface Row {
   y: number;
@@ -111,113 +110,125 @@ interface Row {
 /** A row's background stripe, drawn under the grid so that the grid shows through. */
 function stripe(row: Row, index: number): string {
   const fill = index % 2 === 0 ? "#f4f6f9" : "#ffffff";
-  return `<rect class="row" x="0" y="${n(row.y)}" width="${TIMELINE_WIDTH}" height="${n(row.h)}" fill="${fill}"/>`;
+  return `<rect x="0" y="${n(row.y)}" width="${TIMELINE_WIDTH}" height="${n(row.h)}" fill="${fill}"/>`;
 }
 
 /** A row's label (left of the axis) and its marks. */
 function rowGroup(row: Row, text: string, attrs: string, body: string[]): string {
   const name = text.length > 17 ? `${text.slice(0, 16)}…` : text;
+  const y = row.y + row.h / 2 + 4;
+  return `<g${attrs}>${label(LEFT - 10, y, name, ` text-anchor="end" class="row-label"`)}${body.join("")}</g>`;
+}
+
+function windowMarks(p: Panel, row: Row): string[] {
+  const { r, s } = p;
+  return r.windows
+    .filter((w) => w.startTime <= s.t1 && (w.endTime ?? r.readAt.time) >= s.t0)
+    .map((w) => {
+      const x = s.x(w.startTime);
+      const width = w.neverLive ? 2 : Math.max(s.x(w.endTime ?? r.readAt.time) - x, 2);
+      const what = w.neverLive
+        ? `epoch ${w.epoch}: never live (opened and closed at ${formatTime(w.startTime)})`
+        : `epoch ${w.epoch}: ${formatTime(w.startTime)} to ${w.endTime === null ? "now (open)" : `${formatTime(w.endTime)} (${w.endReason})`}`;
+      const style = w.neverLive
+        ? `fill="${COLORS.neverLive}"`
+        : `fill="${COLORS.windowFill}" stroke="${COLORS.window}" stroke-width="1.5"`;
+      const text = `epoch ${w.epoch}${w.endTime === null ? " (open)" : ""}`;
+      const inside = !w.neverLive && text.length * CHAR + 12 < width;
+      return (
+        `<rect class="${p.c("window")}" data-epoch="${w.epoch}" data-never-live="${w.neverLive}" x="${n(x)}" y="${n(row.y + 5)}" width="${n(width)}" height="${n(row.h - 10)}" ${style}>${title(what)}</rect>` +
+        (inside ? label(x + 6, row.y + row.h / 2 + 4, text, ` class="in-band"`) : "")
+      );
+    });
+}
+
+/** A batch: its records' served range, a line to its anchoring, and a tick at the anchoring. */
+function batchMarks(p: Panel, b: ReportBatch, row: Row): string {
+  const { s, w } = p;
+  const mid = row.y + row.h / 2;
+  const color = colorOf(b.evidence.status);
+  const x0 = s.x(b.firstServedAt);
+  const x1 = Math.max(s.x(b.lastServedAt), x0 + 2);
+  const xa = s.x(b.anchoredAt);
+  const dash = b.evidence.status === "missing" ? ` stroke-dasharray="3 2"` : "";
+  const what = `batch ${short(b.root)} by ${w.who(b.node)}: ${b.count} records served ${formatTime(b.firstServedAt)} to ${formatTime(b.lastServedAt)}, anchored ${formatTime(b.anchoredAt)}; ${w.evidence(b)}`;
   return (
-    `<g${attrs}>` +
-    label(LEFT - 10, row.y + row.h / 2 + 4, name, ` text-anchor="end" class="row-label"`) +
-    body.join("") +
-    `</g>`
+    `<rect x="${n(x0)}" y="${n(mid - 3)}" width="${n(x1 - x0)}" height="6" fill="${color}" opacity="0.35"/>` +
+    `<line x1="${n(x1)}" y1="${n(mid)}" x2="${n(xa)}" y2="${n(mid)}" stroke="${color}" stroke-width="1" opacity="0.6"/>` +
+    `<line class="${p.c("batch")}" data-status="${b.evidence.status}" x1="${n(xa)}" y1="${n(row.y + 4)}" x2="${n(xa)}" y2="${n(row.y + row.h - 4)}" stroke="${color}" stroke-width="3.5"${dash}>${title(what)}</line>`
   );
 }
 
-function windowsRow(r: IncidentReport, s: Scale, row: Row): string[] {
-  return r.windows.map((w) => {
-    const end = w.endTime ?? r.readAt.time;
-    const x = s.x(w.startTime);
-    const width = w.neverLive ? 2 : Math.max(s.x(end) - x, 2);
-    const what = w.neverLive
-      ? `epoch ${w.epoch}: never live (opened and closed at ${formatTime(w.startTime)})`
-      : `epoch ${w.epoch}: ${formatTime(w.startTime)} to ${w.endTime === null ? "now (open)" : `${formatTime(w.endTime)} (${w.endReason})`}`;
-    const style = w.neverLive
-      ? `fill="${COLORS.neverLive}"`
-      : `fill="${COLORS.windowFill}" stroke="${COLORS.window}" stroke-width="1.5"`;
-    const text = `epoch ${w.epoch}${w.endTime === null ? " (open)" : ""}`;
-    const inside = !w.neverLive && text.length * CHAR + 12 < width;
-    return (
-      `<rect class="window" data-epoch="${w.epoch}" data-never-live="${w.neverLive}" x="${n(x)}" y="${n(row.y + 5)}" width="${n(width)}" height="${n(row.h - 10)}" ${style}>${title(what)}</rect>` +
-      (inside ? label(x + 6, row.y + row.h / 2 + 4, text, ` class="in-band"`) : "")
-    );
-  });
-}
-
-function nodeRows(w: Words, s: Scale, rows: Row[], nodes: string[]): string[] {
+function nodeRows(p: Panel, rows: Row[], nodes: string[]): string[] {
   return nodes.map((node, k) => {
-    const row = rows[k];
-    const mid = row.y + row.h / 2;
-    const body = w.report.batches
-      .filter((b) => b.node === node)
-      .map((b) => {
-        const color = colorOf(b.evidence.status);
-        const x0 = s.x(b.firstServedAt);
-        const x1 = Math.max(s.x(b.lastServedAt), x0 + 2);
-        const xa = s.x(b.anchoredAt);
-        const dash = b.evidence.status === "missing" ? ` stroke-dasharray="3 2"` : "";
-        return (
-          `<rect class="batch-span" x="${n(x0)}" y="${n(mid - 3)}" width="${n(x1 - x0)}" height="6" fill="${color}" opacity="0.35"/>` +
-          `<line class="batch-delay" x1="${n(x1)}" y1="${n(mid)}" x2="${n(xa)}" y2="${n(mid)}" stroke="${color}" stroke-width="1" opacity="0.6"/>` +
-          `<line class="batch" data-status="${b.evidence.status}" x1="${n(xa)}" y1="${n(row.y + 4)}" x2="${n(xa)}" y2="${n(row.y + row.h - 4)}" stroke="${color}" stroke-width="3.5"${dash}>` +
-          title(
-            `batch ${short(b.root)} by ${w.who(b.node)}: ${b.count} records served ${formatTime(b.firstServedAt)} to ${formatTime(b.lastServedAt)}, anchored ${formatTime(b.anchoredAt)}; ${w.evidence(b)}`,
-          ) +
-          `</line>`
-        );
-      });
-    return rowGroup(row, w.who(node), ` class="node-row" data-node="${escapeXml(node)}"`, body);
+    const body = p.r.batches
+      .filter((b) => b.node === node && p.s.has(b.anchoredAt))
+      .map((b) => batchMarks(p, b, rows[k]));
+    const attrs = ` class="${p.c("node-row")}" data-node="${escapeXml(node)}"`;
+    return rowGroup(rows[k], p.w.who(node), attrs, body);
   });
 }
 
-function paymentMarks(w: Words, s: Scale, p: ReportPayment, y: number): string {
-  const x = s.x(p.settledAt);
-  const done = p.claim ?? p.refund;
-  const color = colorOf(p.state);
-  const what = `payment ${short(p.settlementId)}: ${w.who(p.payer)} paid ${w.who(p.payee)} ${w.amount(p.token, p.amount)} at ${formatTime(p.settledAt)}; ${p.state}${p.openStatus === null ? "" : `, ${p.openStatus}`}`;
+/** A payment: a dot when settled, a line to its claim (square) or refund (diamond). */
+function paymentMarks(p: Panel, x: ReportPayment, y: number): string {
+  const { s, w } = p;
+  const done = x.claim ?? x.refund;
+  const color = colorOf(x.state);
+  const what = `payment ${short(x.settlementId)}: ${w.who(x.payer)} paid ${w.who(x.payee)} ${w.amount(x.token, x.amount)} at ${formatTime(x.settledAt)}; ${x.state}${x.openStatus === null ? "" : `, ${x.openStatus}`}`;
   let out = "";
   if (done !== null) {
-    out += `<line class="payment-span" x1="${n(x)}" y1="${n(y)}" x2="${n(s.x(done.at))}" y2="${n(y)}" stroke="${color}" stroke-width="1.5" opacity="0.7"/>`;
+    out += `<line x1="${n(s.x(x.settledAt))}" y1="${n(y)}" x2="${n(s.x(done.at))}" y2="${n(y)}" stroke="${color}" stroke-width="1.5" opacity="0.7"/>`;
   }
-  out += `<circle class="payment" data-state="${escapeXml(p.state)}" cx="${n(x)}" cy="${n(y)}" r="4.5" fill="${color}" stroke="#333" stroke-width="0.8">${title(what)}</circle>`;
-  if (p.claim !== null) {
-    out += outcomeMark("claim", s.x(p.claim.at), y, `claimed ${formatTime(p.claim.at)}`);
+  if (s.has(x.settledAt)) {
+    out += `<circle class="${p.c("payment")}" data-state="${escapeXml(x.state)}" cx="${n(s.x(x.settledAt))}" cy="${n(y)}" r="4.5" fill="${color}" stroke="#333" stroke-width="0.8">${title(what)}</circle>`;
   }
-  if (p.refund !== null) {
+  if (x.claim !== null && s.has(x.claim.at)) {
     out += outcomeMark(
-      "refund",
-      s.x(p.refund.at),
+      "claim",
+      p.c("claim"),
+      s.x(x.claim.at),
       y,
-      `refunded ${formatTime(p.refund.at)} (${p.refund.reason})`,
+      `claimed ${formatTime(x.claim.at)}`,
     );
+  }
+  if (x.refund !== null && s.has(x.refund.at)) {
+    const why = `refunded ${formatTime(x.refund.at)} (${x.refund.reason})`;
+    out += outcomeMark("refund", p.c("refund"), s.x(x.refund.at), y, why);
   }
   return out;
 }
 
-/** The payments row's marks, one lane per overlapping payment (settled to claimed/refunded). */
-function paymentLanes(r: IncidentReport, s: Scale): number[] {
-  return stack(
-    r.payments.map((p) => {
-      const end = p.claim?.at ?? p.refund?.at ?? p.settledAt;
-      return [s.x(p.settledAt) - 6, s.x(end) + 6];
-    }),
+/** The payments on the axis, each with its lane (settled to claimed/refunded, overlapping). */
+function paymentLanes(p: Panel): Array<[ReportPayment, number]> {
+  const shown = p.r.payments.filter(
+    (x) => x.settledAt <= p.s.t1 && (x.claim?.at ?? x.refund?.at ?? x.settledAt) >= p.s.t0,
+  );
+  const end = (x: ReportPayment) => x.claim?.at ?? x.refund?.at ?? x.settledAt;
+  const lanes = stack(
+    shown.map((x) => [p.s.x(x.settledAt) - 6, p.s.x(end(x)) + 6]),
     6,
   );
+  return shown.map((x, i) => [x, lanes[i]]);
 }
 
-function recordLanes(r: IncidentReport, s: Scale): number[] {
-  return stack(
-    r.records.items.map((x) => [s.x(x.servedAt) - 4, s.x(x.servedAt) + 4]),
+/** The records on the axis, each with its lane (dots that would touch go one lane down). */
+function recordLanes(p: Panel): Array<[ReportRecord, number]> {
+  const shown = p.r.records.items.filter((x) => p.s.has(x.servedAt));
+  const lanes = stack(
+    shown.map((x) => [p.s.x(x.servedAt) - 4, p.s.x(x.servedAt) + 4]),
     4,
   );
+  return shown.map((x, i) => [x, lanes[i]]);
 }
 
-function recordDots(w: Words, s: Scale, row: Row, lanes: number[]): string[] {
-  return w.report.records.items.map(
-    (x, i) =>
-      `<circle class="record" data-served="${x.served}" cx="${n(s.x(x.servedAt))}" cy="${n(row.y + 9 + lanes[i] * 8)}" r="3.2" fill="${COLORS[x.served]}">` +
-      title(`${w.record(x)} (${x.served})`) +
+function recordDots(p: Panel, row: Row, records: Array<[ReportRecord, number]>): string[] {
+  const lanes = laneCount(records.map(([, l]) => l));
+  const cy = (lane: number) =>
+    lanes === 1 ? row.y + row.h / 2 : row.y + 7 + (lane * (row.h - 14)) / (lanes - 1);
+  return records.map(
+    ([x, lane]) =>
+      `<circle class="${p.c("record")}" data-served="${x.served}" cx="${n(p.s.x(x.servedAt))}" cy="${n(cy(lane))}" r="3.2" fill="${COLORS[x.served]}">` +
+      title(`${p.w.record(x)} (${x.served})`) +
       `</circle>`,
   );
 }
@@ -229,21 +240,25 @@ function axis(s: Scale, y: number, top: number): string {
   const step =
     STEPS.find((x) => (s.t1 - s.t0) / x <= 8) ?? Math.ceil((s.t1 - s.t0) / 8 / 86400) * 86400;
   const out = [
-    `<line class="axis" x1="${LEFT}" y1="${n(y)}" x2="${TIMELINE_WIDTH - RIGHT}" y2="${n(y)}" stroke="#555"/>`,
-    label(LEFT - 10, y + 15, "UTC", ` text-anchor="end" class="axis-label"`),
+    `<line x1="${LEFT}" y1="${n(y)}" x2="${TIMELINE_WIDTH - RIGHT}" y2="${n(y)}" stroke="#555"/>`,
+    label(LEFT - 10, y + 17, "UTC", ` text-anchor="end" class="axis-label"`),
   ];
   let lastDate = "";
   for (let t = Math.ceil(s.t0 / step) * step; t <= s.t1; t += step) {
-    const x = s.x(t);
+    const x = n(s.x(t));
     const [date, clock] = formatTime(t).split(" ");
     out.push(
-      `<line class="grid" x1="${n(x)}" y1="${n(top)}" x2="${n(x)}" y2="${n(y)}" stroke="#d5d9e0" stroke-width="1"/>`,
-      `<line class="tick" x1="${n(x)}" y1="${n(y)}" x2="${n(x)}" y2="${n(y + 5)}" stroke="#555"/>`,
+      `<line x1="${x}" y1="${n(top)}" x2="${x}" y2="${n(y)}" stroke="#d5d9e0" stroke-width="1"/>`,
+      `<line x1="${x}" y1="${n(y)}" x2="${x}" y2="${n(y + 5)}" stroke="#555"/>`,
+      label(
+        s.x(t),
+        y + 17,
+        step >= 86400 ? date : clock.slice(0, 5),
+        ` text-anchor="middle" class="axis-label"`,
+      ),
     );
-    const first = step >= 86400 ? date : clock.slice(0, 5);
-    out.push(label(x, y + 17, first, ` text-anchor="middle" class="axis-label"`));
     if (step < 86400 && date !== lastDate) {
-      out.push(label(x, y + 30, date, ` text-anchor="middle" class="axis-date"`));
+      out.push(label(s.x(t), y + 30, date, ` text-anchor="middle" class="axis-date"`));
     }
     lastDate = date;
   }
@@ -259,52 +274,53 @@ interface Vertical {
 }
 
 /** The incidents, the close and the read: a line through the rows, a label above them. */
-function verticalsOf(r: IncidentReport, s: Scale): Vertical[] {
-  const out: Vertical[] = r.incidents.map((i) => ({
-    flag: {
-      x: s.x(i.at),
-      text: i.kind === "rollback" ? `#${i.id} rollback → v${i.target}` : `#${i.id} revoke`,
-    },
-    open:
-      `<g class="incident" data-id="${i.id}">` +
-      title(`incident #${i.id}: ${i.kind} at ${formatTime(i.at)}, v${r.version} ${i.disposition}`),
-    stroke: `stroke="${COLORS.incident}" stroke-width="2.5"`,
-    color: COLORS.incident,
-  }));
-  if (r.closedAt !== null) {
+function verticalsOf(p: Panel): Vertical[] {
+  const { r, s } = p;
+  const out: Vertical[] = r.incidents
+    .filter((i) => s.has(i.at))
+    .map((i) => ({
+      flag: {
+        x: s.x(i.at),
+        text: i.kind === "rollback" ? `#${i.id} rollback → v${i.target}` : `#${i.id} revoke`,
+      },
+      open:
+        `<g class="${p.c("incident")}" data-id="${i.id}">` +
+        title(
+          `incident #${i.id}: ${i.kind} at ${formatTime(i.at)}, v${r.version} ${i.disposition}`,
+        ),
+      stroke: `stroke="${COLORS.incident}" stroke-width="2.5"`,
+      color: COLORS.incident,
+    }));
+  if (r.closedAt !== null && s.has(r.closedAt.time)) {
     out.push({
       flag: { x: s.x(r.closedAt.time), text: `closed ${formatTime(r.closedAt.time)}` },
-      open: `<g class="close">`,
+      open: `<g class="${p.c("close")}">`,
       stroke: `stroke="${COLORS.close}" stroke-width="1.5" stroke-dasharray="6 4"`,
       color: COLORS.close,
     });
   }
   out.push({
     flag: { x: s.x(r.readAt.time), text: `read ${formatTime(r.readAt.time)}` },
-    open: `<g class="read-at">`,
+    open: `<g class="${p.c("read-at")}">`,
     stroke: `stroke="${COLORS.readAt}" stroke-width="1" stroke-dasharray="2 3"`,
     color: COLORS.readAt,
   });
   return out;
 }
 
-function drawVerticals(items: Vertical[], placed: Placed[], bottom: number): string[] {
-  return items.map((item, k) => {
-    const p = placed[k];
-    const y = 6 + p.lane * LANE + 11;
-    const x = n(item.flag.x);
-    return (
-      item.open +
-      `<line x1="${x}" y1="${n(y - 9)}" x2="${x}" y2="${n(bottom)}" ${item.stroke}/>` +
-      label(
-        p.tx,
-        y,
-        item.flag.text,
-        ` text-anchor="${p.anchor}" fill="${item.color}" class="flag"`,
-      ) +
-      `</g>`
-    );
-  });
+/** Each line from its label's lane down; the labels haloed in white, over the lines below. */
+function drawVerticals(items: Vertical[], placed: Placed[], bottom: number) {
+  const y = (p: Placed) => 6 + p.lane * LANE + 11;
+  const lines = items.map(
+    (item, k) =>
+      `${item.open}<line x1="${n(item.flag.x)}" y1="${n(y(placed[k]) - 9)}" x2="${n(item.flag.x)}" y2="${n(bottom)}" ${item.stroke}/></g>`,
+  );
+  const attrs = (item: Vertical, p: Placed) =>
+    ` text-anchor="${p.anchor}" fill="${item.color}" class="flag" stroke="#fff" stroke-width="3" paint-order="stroke"`;
+  const labels = items.map((item, k) =>
+    label(placed[k].tx, y(placed[k]), item.flag.text, attrs(item, placed[k])),
+  );
+  return { lines, labels };
 }
 
 /**
@@ -312,43 +328,56 @@ function drawVerticals(items: Vertical[], placed: Placed[], bottom: number): str
  * all text escaped): windows, incidents, the close, batches per node, payments, records, an axis
  * in UTC and a legend.
  */
-export function timelineSvg(report: IncidentReport): string {
-  const w = new Words(report, { labels: report.labels });
-  const s = scaleOf(report);
+export function timelineSvg(report: IncidentReport, options: TimelineOptions = {}): string {
+  const range = options.range;
+  const s =
+    range === undefined
+      ? fullScale(report)
+      : scale(range.from, Math.max(range.to, range.from + 60));
+  const prefix = options.classPrefix ?? "";
+  const p: Panel = {
+    r: report,
+    w: new Words(report, { labels: report.labels }),
+    s,
+    c: (x) => prefix + x,
+  };
   const nodes = [...new Set(report.batches.map((b) => b.node))];
-  const pay = paymentLanes(report, s);
-  const rec = recordLanes(report, s);
-  const laneCount = (lanes: number[]) => lanes.reduce((a, b) => Math.max(a, b + 1), 1);
-  const verticals = verticalsOf(report, s);
+  const payments = paymentLanes(p);
+  const records = recordLanes(p);
+  const verticals = verticalsOf(p);
   const placed = placeFlags(verticals.map((x) => x.flag));
-  let y = 6 + laneCount(placed.map((p) => p.lane)) * LANE + 8;
+  let y = 6 + laneCount(placed.map((x) => x.lane)) * LANE + 8;
   const top = y;
   const rowAt = (h: number): Row => {
-    const row = { y, h };
     y += h;
-    return row;
+    return { y: y - h, h };
   };
   const windows = rowAt(36);
   const nodeRowsAt = nodes.map(() => rowAt(30));
-  const payments = rowAt(Math.max(30, 10 + laneCount(pay) * 12));
-  const records = rowAt(Math.max(26, 10 + laneCount(rec) * 8));
+  const payRow = rowAt(Math.max(30, 10 + laneCount(payments.map(([, l]) => l)) * 12));
+  const recordRow = rowAt(Math.max(26, 12 + laneCount(records.map(([, l]) => l)) * 8));
   const bottom = y;
-  const leg = legend(bottom + 58);
-  const height = bottom + 58 + leg.height;
+  const leg = options.legend === false ? { svg: "", height: 0 } : legend(bottom + 58);
+  const height = bottom + 48 + leg.height + (leg.height > 0 ? 10 : 0);
   const v = `v${report.version}`;
-  const payMarks = report.payments.map((p, i) =>
-    paymentMarks(w, s, p, payments.y + 10 + pay[i] * 12),
-  );
+  const { lines, labels } = drawVerticals(verticals, placed, bottom);
+  const payMarks = payments.map(([x, lane]) => paymentMarks(p, x, payRow.y + 10 + lane * 12));
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${TIMELINE_WIDTH}" height="${n(height)}" viewBox="0 0 ${TIMELINE_WIDTH} ${n(height)}" role="img" aria-label="${escapeXml(`Timeline of ${v}`)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="timeline${prefix === "" ? "" : ` ${prefix}timeline`}" width="${TIMELINE_WIDTH}" height="${n(height)}" viewBox="0 0 ${TIMELINE_WIDTH} ${n(height)}" role="img" aria-label="${escapeXml(`Timeline of ${v}`)}">`,
     `<rect x="0" y="0" width="${TIMELINE_WIDTH}" height="${n(height)}" fill="#ffffff"/>`,
-    ...[windows, ...nodeRowsAt, payments, records].map(stripe),
+    ...[windows, ...nodeRowsAt, payRow, recordRow].map(stripe),
     axis(s, bottom + 8, top),
-    ...drawVerticals(verticals, placed, bottom),
-    rowGroup(windows, `${v} windows`, ` class="windows-row"`, windowsRow(report, s, windows)),
-    ...nodeRows(w, s, nodeRowsAt, nodes),
-    rowGroup(payments, "payments", ` class="payments-row"`, payMarks),
-    rowGroup(records, `records of ${v}`, ` class="records-row"`, recordDots(w, s, records, rec)),
+    ...lines,
+    rowGroup(windows, `${v} windows`, ` class="${p.c("windows-row")}"`, windowMarks(p, windows)),
+    ...nodeRows(p, nodeRowsAt, nodes),
+    rowGroup(payRow, "payments", ` class="${p.c("payments-row")}"`, payMarks),
+    rowGroup(
+      recordRow,
+      `records of ${v}`,
+      ` class="${p.c("records-row")}"`,
+      recordDots(p, recordRow, records),
+    ),
+    ...labels,
     leg.svg,
     `</svg>`,
   ].join("\n");
