@@ -20,7 +20,8 @@ const VERSION_MARK_FLAGS = flagOf("VersionFaulty") | flagOf("VersionWithdrawn");
 export interface Found {
   record: InferenceRecord;
   item: ServiceRecord;
-  proof: string[];
+  /** Kept only where a settlement call may be simulated with it (see CollectOptions.wanted). */
+  proof: string[] | null;
 }
 
 /** A record kept for the on-chain cross-check. */
@@ -37,8 +38,12 @@ export interface CollectOptions {
   version: number;
   windows: ReportWindow[];
   afterClose: (t: number) => boolean;
-  /** (payee, payer, requestId) keys of the payments bound to the version. */
-  wanted: Set<string>;
+  /**
+   * (payee, payer, requestId) keys of the payments bound to the version, each with whether a
+   * challenge or a proof may still be tried for it (then the record's proof is kept: at scale
+   * most payments are past that, and keeping every proof would grow with the records).
+   */
+  wanted: Map<string, boolean>;
   /** Records kept in memory (the rest are counted and sunk). */
   cap: number;
   sample: number;
@@ -46,6 +51,9 @@ export interface CollectOptions {
   /** A seed for the sample (deterministic reports). */
   seed?: number;
 }
+
+/** Records not served while live kept for other-version payments (their proofs in memory). */
+export const NOT_LIVE_CAP = 10_000;
 
 export const serviceKey = (node: string, agent: string, requestId: string) =>
   `${node.toLowerCase()}:${agent.toLowerCase()}:${requestId.toLowerCase()}`;
@@ -61,8 +69,12 @@ export class RecordCollector {
   readonly byStanding: Record<string, number> = {};
   readonly byServedStanding: Record<string, number> = {};
   readonly found = new Map<string, Found[]>();
-  /** Settlement ids of the version's records not served while it was live (other payments). */
+  /**
+   * Settlement ids of the version's records not served while it was live (for the payments bound
+   * to another version), the first NOT_LIVE_CAP of them; `notLiveCapped` says when more were.
+   */
   readonly notLiveIds = new Set<string>();
+  notLiveCapped = false;
   readonly sampled: Sampled[] = [];
   /**
    * Per batch, records naming another node than the one that anchored it: the contract verifies
@@ -114,11 +126,13 @@ export class RecordCollector {
         ofVersion++;
         item = this.classify(ob, i, r, facts);
       }
-      if (wanted || (item !== null && item.served !== "live")) {
+      const notLive = item !== null && item.served !== "live";
+      if (notLive && this.notLiveIds.size >= NOT_LIVE_CAP) this.notLiveCapped = true;
+      if (wanted || (notLive && this.notLiveIds.size < NOT_LIVE_CAP)) {
         const list = this.found.get(key) ?? [];
         list.push({
           record: r,
-          proof: ob.tree.proof(i),
+          proof: this.o.wanted.get(key) === true || notLive ? ob.tree.proof(i) : null,
           item: {
             source: ob.from,
             root: b.root,
@@ -129,7 +143,7 @@ export class RecordCollector {
           },
         });
         this.found.set(key, list);
-        if (item !== null && item.served !== "live") {
+        if (notLive) {
           this.notLiveIds.add(settlementIdOf(r.agent, r.requestId).toLowerCase());
         }
       }

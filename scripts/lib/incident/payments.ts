@@ -96,24 +96,16 @@ export async function readPayments(ctx: PaymentContext): Promise<PaymentFacts> {
     detailsById.set(read.payment.settlementId, read.details);
     payments.push(read.payment);
   }
+  const { refunds, claims } = await readLifecycle(ctx, payments);
   await fillStates(ctx, payments, detailsById);
-  await readContests(ctx, payments);
-  const { refunds, claims } = await readClosings(ctx, payments);
-  const warnings: string[] = [];
-  for (const p of payments) {
-    if ((p.state === "Claimed" && p.claim === null) || (p.state === "Refunded" && !p.refund)) {
-      warnings.push(
-        `payment ${p.settlementId} is ${p.state} but its event was not found in ${ctx.scanText}`,
-      );
-    }
-  }
+  const warnings = await checkStates(ctx, payments);
   const totals = await readTotals(ctx, payments, warnings);
   return { payments, detailsById, refunds, claims, totals, warnings };
 }
 
 /**
- * Each payment's state now and, for an open one, what can happen to it, by the settlement's own
- * rules (IInferenceSettlement claim / refund, and its `proofDeadlineOf`).
+ * For each open payment (its state from its events, see readLifecycle), what can happen to it,
+ * by the settlement's own rules (IInferenceSettlement claim / refund, and its `proofDeadlineOf`).
  */
 export async function fillStates(
   ctx: Pick<PaymentContext, "settlement" | "blockTag" | "readTime" | "faultyAt" | "pausedSince">,
@@ -121,10 +113,6 @@ export async function fillStates(
   detailsById: Map<string, SettlementDetails>,
 ): Promise<void> {
   const at = { blockTag: ctx.blockTag };
-  const states = await mapLimit(payments, CONCURRENCY, (p) =>
-    ctx.settlement.stateOf(p.settlementId, at),
-  );
-  payments.forEach((p, i) => (p.state = nameOf(SETTLEMENT_STATES, states[i])));
   await mapLimit(
     payments.filter((p) => p.state === "Contested"),
     CONCURRENCY,
@@ -153,48 +141,41 @@ export async function fillStates(
   }
 }
 
-/** When each contested payment was contested (its `Contested` event). */
-export async function readContests(
-  ctx: Pick<PaymentContext, "settlement" | "settlementAddress" | "reader">,
-  payments: ReportPayment[],
-): Promise<void> {
-  const contested = payments.filter((p) => p.state === "Contested");
-  if (contested.length === 0) return;
-  const byId = new Map(contested.map((p) => [p.settlementId.toLowerCase(), p]));
-  const topic = ctx.settlement.interface.getEvent("Contested").topicHash;
-  for (const log of await ctx.reader.logsAnyOf(
-    ctx.settlementAddress,
-    [topic],
-    1,
-    contested.map((p) => p.settlementId),
-  )) {
-    const p = byId.get(log.topics[1].toLowerCase());
-    if (p !== undefined) p.contestedAt = await ctx.reader.timeOf(log.blockNumber);
-  }
-}
+/** How many payments' states are read back from the contract to check the events (a sample). */
+export const STATE_SAMPLE = 32;
 
-async function readClosings(
-  ctx: PaymentContext,
+/**
+ * Each payment's state from its events (one pass over the settlement's Contested, Proven,
+ * Claimed and Refunded logs of the scan, matched by id: a few requests whatever the number of
+ * payments): Open after Settled, then the state of its last event; its claim or refund; when it
+ * was contested.
+ */
+export async function readLifecycle(
+  ctx: Pick<PaymentContext, "settlement" | "settlementAddress" | "reader" | "afterClose">,
   payments: ReportPayment[],
 ): Promise<{ refunds: ReportRefund[]; claims: ReportClaim[] }> {
   const { settlement, reader } = ctx;
-  const byId = new Map(payments.map((p) => [p.settlementId, p]));
-  const closedIds = payments.filter((p) => !isOpenState(p.state)).map((p) => p.settlementId);
   const refunds: ReportRefund[] = [];
   const claims: ReportClaim[] = [];
-  if (closedIds.length === 0) return { refunds, claims };
-  const refundedTopic = settlement.interface.getEvent("Refunded").topicHash;
-  const claimedTopic = settlement.interface.getEvent("Claimed").topicHash;
-  for (const log of await reader.logsAnyOf(
-    ctx.settlementAddress,
-    [[refundedTopic, claimedTopic]],
-    1,
-    closedIds,
-  )) {
+  if (payments.length === 0) return { refunds, claims };
+  const byId = new Map(payments.map((p) => [p.settlementId.toLowerCase(), p]));
+  const topics = ["Contested", "Proven", "Claimed", "Refunded"].map(
+    (name) => settlement.interface.getEvent(name as "Claimed").topicHash,
+  );
+  for (const log of await reader.logs(ctx.settlementAddress, [topics])) {
+    const p = byId.get(log.topics[1].toLowerCase());
+    if (p === undefined) continue;
     const parsed = settlement.interface.parseLog(log);
     if (parsed === null) continue;
-    const p = byId.get(parsed.args.settlementId as string);
-    if (p === undefined) continue;
+    if (parsed.name === "Contested") {
+      p.state = "Contested";
+      p.contestedAt = await reader.timeOf(log.blockNumber);
+      continue;
+    }
+    if (parsed.name === "Proven") {
+      p.state = "Proven";
+      continue;
+    }
     const time = await reader.timeOf(log.blockNumber);
     const ref = {
       at: time,
@@ -204,6 +185,7 @@ async function readClosings(
     };
     if (parsed.name === "Refunded") {
       const flags = parsed.args.flags as bigint;
+      p.state = "Refunded";
       p.refund = {
         settlementId: p.settlementId,
         payer: getAddress(parsed.args.payer as string),
@@ -217,6 +199,7 @@ async function readClosings(
       };
       refunds.push(p.refund);
     } else {
+      p.state = "Claimed";
       p.claim = {
         settlementId: p.settlementId,
         payee: getAddress(parsed.args.payee as string),
@@ -229,6 +212,31 @@ async function readClosings(
     }
   }
   return { refunds, claims };
+}
+
+/**
+ * The contract's own `stateOf` for a sample of the payments (every one when there are few), to
+ * check the states read from the events: a difference is a warning (the audit is incomplete).
+ */
+export async function checkStates(
+  ctx: Pick<PaymentContext, "settlement" | "blockTag" | "scanText">,
+  payments: ReportPayment[],
+): Promise<string[]> {
+  const step = Math.max(1, Math.floor(payments.length / STATE_SAMPLE));
+  const sample = payments.filter((_, i) => i % step === 0).slice(0, STATE_SAMPLE);
+  const states = await mapLimit(sample, CONCURRENCY, (p) =>
+    ctx.settlement.stateOf(p.settlementId, { blockTag: ctx.blockTag }),
+  );
+  const warnings: string[] = [];
+  sample.forEach((p, i) => {
+    const onChain = nameOf(SETTLEMENT_STATES, states[i]);
+    if (onChain !== p.state) {
+      warnings.push(
+        `payment ${p.settlementId} reads ${p.state} from its events in ${ctx.scanText}, but the settlement says ${onChain}`,
+      );
+    }
+  });
+  return warnings;
 }
 
 /** Per token: volume() over the epochs, and the payments' states now. */

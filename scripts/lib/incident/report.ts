@@ -12,7 +12,8 @@ import { gatherEvidence } from "./evidence.js";
 import { readPayments } from "./payments.js";
 import { LogReader, num } from "./reads.js";
 import { readRegistrySnapshot } from "./classify.js";
-import { RecordCollector, serviceKey } from "./collect.js";
+import { NOT_LIVE_CAP, RecordCollector, serviceKey } from "./collect.js";
+import { mayAct } from "./service.js";
 import { crossCheck } from "./onchain.js";
 import { linkService } from "./service.js";
 import type {
@@ -122,7 +123,9 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     version,
     windows,
     afterClose,
-    wanted: new Set(paid.payments.map((p) => serviceKey(p.payee, p.payer, p.requestId))),
+    wanted: new Map(
+      paid.payments.map((p) => [serviceKey(p.payee, p.payer, p.requestId), mayAct(p, readAt.time)]),
+    ),
     cap: options.recordsInMemory ?? DEFAULT_RECORDS_IN_MEMORY,
     sample: options.onChainSample ?? DEFAULT_ONCHAIN_SAMPLE,
     sink: options.recordSink,
@@ -152,6 +155,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     ...collector.foreign.map((message) => ({ kind: "foreign-records" as const, message })),
     ...mismatches.map((message) => ({ kind: "verification" as const, message })),
   ];
+  const serviceWarnings: string[] = [];
   const other = await linkService({
     provider,
     settlement,
@@ -167,8 +171,14 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     found: collector.found,
     notLiveIds: collector.notLiveIds,
     batches,
+    warnings: serviceWarnings,
   });
-  const warnings = [...paid.warnings, ...actions.warnings];
+  if (collector.notLiveCapped) {
+    serviceWarnings.push(
+      `payments bound to another version were looked for among the first ${NOT_LIVE_CAP} records of the version not served while it was live only`,
+    );
+  }
+  const warnings = [...paid.warnings, ...actions.warnings, ...serviceWarnings];
   const verifiedCount = batches.filter((b) => b.evidence.status === "verified").length;
   const missingCount = batches.filter((b) => b.evidence.status === "missing").length;
 

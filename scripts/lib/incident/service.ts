@@ -13,7 +13,7 @@ import { isRevertError } from "../rpc-retry.js";
 import type { SettlementDetails } from "../enums.js";
 import { type Found, serviceKey } from "./collect.js";
 import { isOpenState } from "./names.js";
-import { fillStates, paymentOfLog, readContests } from "./payments.js";
+import { checkStates, fillStates, paymentOfLog, readLifecycle } from "./payments.js";
 import { type LogReader, mapLimit, num } from "./reads.js";
 import type { ReportBatch, ReportPayment } from "./types.js";
 
@@ -36,6 +36,18 @@ export interface ServiceContext {
   /** Settlement ids of the version's records not served while it was live. */
   notLiveIds: Set<string>;
   batches: ReportBatch[];
+  /** Where the states of the other-version payments that disagree with the contract go. */
+  warnings: string[];
+}
+
+/**
+ * Whether a challenge or a proof may still be tried for `p` at `now`, by the settlement's time
+ * rules (state from its events): a challenge before `releaseAt`; a proof of an open payment
+ * before release, or of a contested one before its proof deadline. Only then is a call simulated.
+ */
+export function mayAct(p: ReportPayment, now: number): boolean {
+  if (p.state === "Contested") return now < (p.proofDeadline ?? Number.POSITIVE_INFINITY);
+  return (p.state === "Open" || p.state === "Proven") && now < p.releaseAt;
 }
 
 /**
@@ -71,6 +83,7 @@ async function otherVersionPayments(ctx: ServiceContext): Promise<ReportPayment[
     details.set(read.payment.settlementId, read.details);
     ctx.detailsById.set(read.payment.settlementId, read.details);
   }
+  await readLifecycle({ ...ctx, afterClose: () => false }, out);
   // Each bound version has its own fault and pause: the states are judged per version.
   for (const v of new Set(out.map((p) => p.version))) {
     const [faultyAt, pausedSince] = await ctx.registry.releaseState(ctx.modelId, v, {
@@ -88,7 +101,7 @@ async function otherVersionPayments(ctx: ServiceContext): Promise<ReportPayment[
       details,
     );
   }
-  await readContests(ctx, out);
+  ctx.warnings.push(...(await checkStates({ ...ctx, scanText: "the scan" }, out)));
   return out;
 }
 
@@ -126,7 +139,9 @@ async function fillService(ctx: ServiceContext, p: ReportPayment): Promise<void>
   if (p.openStatus === "unproven")
     service.payerCan.push("refundUnproven (the proof deadline passed)");
   if (p.openStatus === "claimable") service.payeeCan.push("claim");
+  if (!mayAct(p, ctx.readTime)) return;
   for (const f of found) {
+    if (f.proof === null) continue;
     const where = `record ${f.item.index} of batch ${f.item.root}`;
     const iface = ctx.settlement.interface;
     const challenge = iface.encodeFunctionData("challenge", [
