@@ -66,6 +66,8 @@ export default defineConfig({
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // The incident benchmark's own `hardhat node` (npm run bench -- --only incident).
+    benchNode: { type: "http", chainType: "l1", url: "http://127.0.0.1:8546", timeout: 600_000 },
     // Any other EVM network is one entry; its URL and key come from configuration variables
     // (environment or `npx hardhat keystore set NAME`), never from the repository.
     sepolia: {

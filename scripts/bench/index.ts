@@ -15,12 +15,14 @@ import { fileURLToPath } from "node:url";
 
 import { fail, main, parseCliArgs } from "../lib/cli.js";
 import { benchGas } from "./gas-section.js";
+import { benchIncident } from "./incident.js";
 import { benchMerkle } from "./merkle.js";
 
 /** The sections, in running order. Add one here (e.g. gas: benchGas). */
 export const SECTIONS: Record<string, () => Promise<unknown>> = {
   gas: () => benchGas(),
   merkle: () => benchMerkle(),
+  incident: () => benchIncident(),
 };
 
 const USAGE = `npm run bench [-- --only ${Object.keys(SECTIONS).join(",")}]`;

@@ -18,7 +18,8 @@ const VERSION_MARK_FLAGS = flagOf("VersionFaulty") | flagOf("VersionWithdrawn");
 
 /** A payee's record of a request, with what the settlement's calls need. */
 export interface Found {
-  record: InferenceRecord;
+  /** The record itself, with its proof (null when the proof is not kept). */
+  record: InferenceRecord | null;
   item: ServiceRecord;
   /** Kept only where a settlement call may be simulated with it (see CollectOptions.wanted). */
   proof: string[] | null;
@@ -130,9 +131,10 @@ export class RecordCollector {
       if (notLive && this.notLiveIds.size >= NOT_LIVE_CAP) this.notLiveCapped = true;
       if (wanted || (notLive && this.notLiveIds.size < NOT_LIVE_CAP)) {
         const list = this.found.get(key) ?? [];
+        const keep = this.o.wanted.get(key) === true || notLive;
         list.push({
-          record: r,
-          proof: this.o.wanted.get(key) === true || notLive ? ob.tree.proof(i) : null,
+          record: keep ? r : null,
+          proof: keep ? ob.tree.proof(i) : null,
           item: {
             source: ob.from,
             root: b.root,

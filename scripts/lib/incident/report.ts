@@ -36,6 +36,7 @@ export const DEFAULT_ONCHAIN_SAMPLE = 32;
  * obtained or trusted is not an error: it is listed in `problems` and `complete` is false.
  */
 export async function incidentReport(options: IncidentReportOptions): Promise<IncidentReport> {
+  const phase = phaseTimer();
   const { provider, registry, anchor, settlement, actionLog, modelId, version } = options;
   if (!Number.isSafeInteger(version) || version < 1 || version >= 2 ** 32) {
     fail(`the version must be a whole number from 1, got ${version}`);
@@ -61,6 +62,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     actionLog: getAddress(await actionLog.getAddress()),
   };
 
+  phase("start");
   const facts = await readVersionFacts(
     provider,
     registry,
@@ -81,6 +83,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
   const epochs = windows.map((w) => w.epoch);
   const [, pausedSince] = await registry.releaseState(modelId, version, { blockTag });
 
+  phase("version");
   const paid = await readPayments({
     provider,
     settlement,
@@ -96,6 +99,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     afterClose,
     scanText,
   });
+  phase("payments");
   const actions = await readActions({
     actionLog,
     actionLogAddress: contracts.actionLog,
@@ -107,6 +111,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     afterClose,
     scanText,
   });
+  phase("actions");
   const batches = await readBatches({
     anchor,
     anchorAddress: contracts.anchor,
@@ -115,6 +120,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     windows,
     afterClose,
   });
+  phase("batches");
   options.onBatchesKnown?.(batches.length);
   const snapshot = await readRegistrySnapshot(registry, modelId, blockTag);
   const collector = new RecordCollector({
@@ -144,6 +150,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     onObtained: (o) => collector.add(o),
     onSettled: options.onBatchSettled,
   });
+  phase("evidence");
   const mismatches = await crossCheck(
     { anchor, registry, modelId, blockTag, readTime: readAt.time },
     collector.sampled,
@@ -155,6 +162,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     ...collector.foreign.map((message) => ({ kind: "foreign-records" as const, message })),
     ...mismatches.map((message) => ({ kind: "verification" as const, message })),
   ];
+  phase("crossCheck");
   const serviceWarnings: string[] = [];
   const other = await linkService({
     provider,
@@ -178,6 +186,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
       `payments bound to another version were looked for among the first ${NOT_LIVE_CAP} records of the version not served while it was live only`,
     );
   }
+  phase("service");
   const warnings = [...paid.warnings, ...actions.warnings, ...serviceWarnings];
   const verifiedCount = batches.filter((b) => b.evidence.status === "verified").length;
   const missingCount = batches.filter((b) => b.evidence.status === "missing").length;
@@ -260,6 +269,20 @@ function scanProblems(windows: ReportWindow[], fromBlock: number): EvidenceProbl
         `(block ${first}): payments and batches before it are not seen`,
     },
   ];
+}
+
+/** With INCIDENT_PHASES set, each phase's duration and memory on stderr (for profiling). */
+function phaseTimer(): (name: string) => void {
+  if (process.env.INCIDENT_PHASES === undefined) return () => {};
+  let last = performance.now();
+  return (name) => {
+    const now = performance.now();
+    const mb = Math.round(process.memoryUsage.rss() / (1 << 20));
+    process.stderr.write(
+      `incident phase ${name}: ${((now - last) / 1000).toFixed(2)} s, rss ${mb} MB\n`,
+    );
+    last = now;
+  };
 }
 
 function normalizeLabels(labels: Record<string, string> | undefined): Record<string, string> {

@@ -68,7 +68,7 @@ async function otherVersionPayments(ctx: ServiceContext): Promise<ReportPayment[
   const ids = [...ctx.notLiveIds].filter((id) => !mine.has(id)).sort();
   if (ids.length === 0) return [];
   const topic = ctx.settlement.interface.getEvent("Settled").topicHash;
-  const logs = await ctx.reader.logsAnyOf(
+  const logs = await ctx.reader.rawLogsAnyOf(
     ctx.settlementAddress,
     [topic, null, ctx.modelId],
     1,
@@ -141,7 +141,7 @@ async function fillService(ctx: ServiceContext, p: ReportPayment): Promise<void>
   if (p.openStatus === "claimable") service.payeeCan.push("claim");
   if (!mayAct(p, ctx.readTime)) return;
   for (const f of found) {
-    if (f.proof === null) continue;
+    if (f.proof === null || f.record === null) continue;
     const where = `record ${f.item.index} of batch ${f.item.root}`;
     const iface = ctx.settlement.interface;
     const challenge = iface.encodeFunctionData("challenge", [
