@@ -74,11 +74,17 @@ export async function rpc(method: string, params: unknown[]): Promise<unknown> {
 /** A JSON-RPC batch; throws on the first error answer. */
 export async function rpcBatch(calls: Array<[string, unknown[]]>): Promise<unknown[]> {
   const body = calls.map(([method, params], i) => ({ jsonrpc: "2.0", id: i, method, params }));
-  const res = await fetch(BENCH_URL, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+  let res: Response;
+  try {
+    res = await fetch(BENCH_URL, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch (e) {
+    const cause = (e as { cause?: { message?: string; code?: string } }).cause;
+    throw new Error(`${calls[0][0]} x${calls.length}: ${cause?.code ?? ""} ${cause?.message ?? e}`);
+  }
   const out = (await res.json()) as Array<{
     id: number;
     result?: unknown;

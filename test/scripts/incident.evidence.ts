@@ -543,6 +543,23 @@ describe("incident report: evidence from storage, and what it cannot prove", fun
         `challenge with record 0 of batch ${s.batches.B1.root}`,
       ]);
       expect(p.service?.payeeCan).to.deep.equal([]);
+      // The same when no stale record stays in memory: the record is obtained again.
+      const again = await incidentReport({
+        ...base(s),
+        batchDirs: s.batchDirs,
+        notLiveInMemory: 0,
+      });
+      expect(again.otherVersionPayments.map((x) => x.service?.payerCan)).to.deep.equal([
+        p.service?.payerCan,
+      ]);
+      const viaStore = await incidentReport({
+        ...base(s),
+        sources: [parseSource(`dir:${s.store.root}`)],
+        notLiveInMemory: 0,
+      });
+      expect(viaStore.otherVersionPayments.map((x) => x.service?.payerCan)).to.deep.equal([
+        p.service?.payerCan,
+      ]);
       expect(formatIncidentReport(report)).to.include(
         "PAYMENTS bound to another version for requests served under v2: 1",
       );

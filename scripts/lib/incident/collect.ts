@@ -49,11 +49,13 @@ export interface CollectOptions {
   cap: number;
   sample: number;
   sink?: (r: ReportRecord) => void;
+  /** Records not served while live that keep record and proof in memory (NOT_LIVE_CAP). */
+  notLiveInMemory?: number;
   /** A seed for the sample (deterministic reports). */
   seed?: number;
 }
 
-/** Records not served while live kept for other-version payments (their proofs in memory). */
+/** Records not served while live whose record and proof stay in memory (others are reloaded). */
 export const NOT_LIVE_CAP = 10_000;
 
 export const serviceKey = (node: string, agent: string, requestId: string) =>
@@ -70,12 +72,9 @@ export class RecordCollector {
   readonly byStanding: Record<string, number> = {};
   readonly byServedStanding: Record<string, number> = {};
   readonly found = new Map<string, Found[]>();
-  /**
-   * Settlement ids of the version's records not served while it was live (for the payments bound
-   * to another version), the first NOT_LIVE_CAP of them; `notLiveCapped` says when more were.
-   */
+  /** Settlement ids of the version's records not served while it was live (other payments). */
   readonly notLiveIds = new Set<string>();
-  notLiveCapped = false;
+  private notLiveKept = 0;
   readonly sampled: Sampled[] = [];
   /**
    * Per batch, records naming another node than the one that anchored it: the contract verifies
@@ -128,10 +127,13 @@ export class RecordCollector {
         item = this.classify(ob, i, r, facts);
       }
       const notLive = item !== null && item.served !== "live";
-      if (notLive && this.notLiveIds.size >= NOT_LIVE_CAP) this.notLiveCapped = true;
-      if (wanted || (notLive && this.notLiveIds.size < NOT_LIVE_CAP)) {
+      if (wanted || notLive) {
         const list = this.found.get(key) ?? [];
-        const keep = this.o.wanted.get(key) === true || notLive;
+        // The first NOT_LIVE_CAP records not served while live keep their proof (a payment bound
+        // to another version may still be challengeable); later ones are reloaded if needed.
+        const keep =
+          this.o.wanted.get(key) === true ||
+          (notLive && this.notLiveKept++ < (this.o.notLiveInMemory ?? NOT_LIVE_CAP));
         list.push({
           record: keep ? r : null,
           proof: keep ? ob.tree.proof(i) : null,

@@ -12,7 +12,8 @@ import { gatherEvidence } from "./evidence.js";
 import { readPayments } from "./payments.js";
 import { LogReader, num } from "./reads.js";
 import { readRegistrySnapshot } from "./classify.js";
-import { NOT_LIVE_CAP, RecordCollector, serviceKey } from "./collect.js";
+import { RecordCollector, serviceKey } from "./collect.js";
+import { reloader } from "./reload.js";
 import { mayAct } from "./service.js";
 import { crossCheck } from "./onchain.js";
 import { linkService } from "./service.js";
@@ -135,6 +136,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     cap: options.recordsInMemory ?? DEFAULT_RECORDS_IN_MEMORY,
     sample: options.onChainSample ?? DEFAULT_ONCHAIN_SAMPLE,
     sink: options.recordSink,
+    notLiveInMemory: options.notLiveInMemory,
   });
   const evidence = await gatherEvidence({
     anchor,
@@ -180,12 +182,17 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     notLiveIds: collector.notLiveIds,
     batches,
     warnings: serviceWarnings,
+    reload: reloader({
+      batches,
+      dirs: (options.batchDirs ?? []).map((path, i) => ({
+        path,
+        name: options.batchNames?.[i] ?? path,
+      })),
+      modelId,
+      sources: options.sources ?? [],
+      cache: options.cache,
+    }),
   });
-  if (collector.notLiveCapped) {
-    serviceWarnings.push(
-      `payments bound to another version were looked for among the first ${NOT_LIVE_CAP} records of the version not served while it was live only`,
-    );
-  }
   phase("service");
   const warnings = [...paid.warnings, ...actions.warnings, ...serviceWarnings];
   const verifiedCount = batches.filter((b) => b.evidence.status === "verified").length;

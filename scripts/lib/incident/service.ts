@@ -11,6 +11,7 @@ import type { Provider } from "ethers";
 import type { InferenceSettlement, ModelRegistry } from "../../../types/ethers-contracts/index.js";
 import { isRevertError } from "../rpc-retry.js";
 import type { SettlementDetails } from "../enums.js";
+import type { InferenceRecord } from "../record.js";
 import { type Found, serviceKey } from "./collect.js";
 import { isOpenState } from "./names.js";
 import { checkStates, fillStates, paymentOfLog, readLifecycle } from "./payments.js";
@@ -38,6 +39,8 @@ export interface ServiceContext {
   batches: ReportBatch[];
   /** Where the states of the other-version payments that disagree with the contract go. */
   warnings: string[];
+  /** A record of a verified batch and its proof, obtained again (when not kept in memory). */
+  reload: (root: string, index: number) => Promise<{ record: InferenceRecord; proof: string[] }>;
 }
 
 /**
@@ -141,7 +144,12 @@ async function fillService(ctx: ServiceContext, p: ReportPayment): Promise<void>
   if (p.openStatus === "claimable") service.payeeCan.push("claim");
   if (!mayAct(p, ctx.readTime)) return;
   for (const f of found) {
-    if (f.proof === null || f.record === null) continue;
+    if (f.proof === null || f.record === null) {
+      const again = await ctx.reload(f.item.root, f.item.index);
+      f.record = again.record;
+      f.proof = again.proof;
+    }
+    if (f.record === null || f.proof === null) continue;
     const where = `record ${f.item.index} of batch ${f.item.root}`;
     const iface = ctx.settlement.interface;
     const challenge = iface.encodeFunctionData("challenge", [

@@ -473,6 +473,11 @@ export interface IncidentReportOptions {
   recordSink?: (r: ReportRecord) => void;
   /** Records kept in `records.items` (default DEFAULT_RECORDS_IN_MEMORY). */
   recordsInMemory?: number;
+  /**
+   * Records of the version not served while live whose record and proof stay in memory for the
+   * payments bound to another version (default 10,000; the others are obtained again if needed).
+   */
+  notLiveInMemory?: number;
   /** Records cross-checked on-chain (default DEFAULT_ONCHAIN_SAMPLE; 0 for none). */
   onChainSample?: number;
   /** Called once the batches bearing on the version are known, with their number (progress). */
