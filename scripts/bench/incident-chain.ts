@@ -10,6 +10,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
+import { request } from "node:http";
 import { join } from "node:path";
 
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
@@ -71,21 +72,30 @@ export async function rpc(method: string, params: unknown[]): Promise<unknown> {
   return r;
 }
 
-/** A JSON-RPC batch; throws on the first error answer. */
+/**
+ * A JSON-RPC batch; throws on the first error answer. Each on a fresh connection: a kept-alive
+ * socket that the node closes between two batches would lose a batch of transactions.
+ */
 export async function rpcBatch(calls: Array<[string, unknown[]]>): Promise<unknown[]> {
-  const body = calls.map(([method, params], i) => ({ jsonrpc: "2.0", id: i, method, params }));
-  let res: Response;
-  try {
-    res = await fetch(BENCH_URL, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-  } catch (e) {
-    const cause = (e as { cause?: { message?: string; code?: string } }).cause;
-    throw new Error(`${calls[0][0]} x${calls.length}: ${cause?.code ?? ""} ${cause?.message ?? e}`);
-  }
-  const out = (await res.json()) as Array<{
+  const body = JSON.stringify(
+    calls.map(([method, params], i) => ({ jsonrpc: "2.0", id: i, method, params })),
+  );
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = request(
+      BENCH_URL,
+      { method: "POST", agent: false, headers: { "content-type": "application/json" } },
+      (res) => {
+        let data = "";
+        res.setEncoding("utf8");
+        res.on("data", (d) => (data += d));
+        res.on("end", () => resolve(data));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", (e) => reject(new Error(`${calls[0][0]} x${calls.length}: ${e.message}`)));
+    req.end(body);
+  });
+  const out = JSON.parse(text) as Array<{
     id: number;
     result?: unknown;
     error?: { message: string };

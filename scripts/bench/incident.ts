@@ -47,6 +47,8 @@ async function timedAudit(
       ["-f", "BENCHTIME %e %M", "tsx", "scripts/incident.ts", ...args],
       {
         stdio: ["ignore", "ignore", "pipe"],
+        // BENCH_AUDIT_NODE_OPTIONS (e.g. --cpu-prof) reaches the audit only: for profiling it.
+        env: { ...process.env, NODE_OPTIONS: process.env.BENCH_AUDIT_NODE_OPTIONS ?? "" },
       },
     );
     let err = "";

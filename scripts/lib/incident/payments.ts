@@ -16,8 +16,6 @@ const CONCURRENCY = 8;
 
 export interface PaymentFacts {
   payments: ReportPayment[];
-  /** The committed details of every payment read, by settlement id. */
-  detailsById: Map<string, SettlementDetails>;
   refunds: ReportRefund[];
   claims: ReportClaim[];
   totals: ReportTokenTotals[];
@@ -112,11 +110,29 @@ export function paymentOfLog(
   };
 }
 
+/**
+ * A payment's committed details (what claim, refund, challenge and prove take), from the report's
+ * own fields: every field of the `Settled` event is kept in it.
+ */
+export function detailsOf(modelId: string, p: ReportPayment): SettlementDetails {
+  return {
+    modelId,
+    epoch: BigInt(p.epoch),
+    payer: p.payer,
+    requestId: p.requestId,
+    version: BigInt(p.version),
+    payee: p.payee,
+    token: p.token,
+    amount: BigInt(p.amount),
+    settledAt: BigInt(p.settledAt),
+    releaseAt: BigInt(p.releaseAt),
+  };
+}
+
 /** Reads the payments bound to `ctx.epochs` and everything about them. */
 export async function readPayments(ctx: PaymentContext): Promise<PaymentFacts> {
   const { settlement, reader } = ctx;
   const payments: ReportPayment[] = [];
-  const detailsById = new Map<string, SettlementDetails>();
   const settledTopic = settlement.interface.getEvent("Settled").topicHash;
   const settledLogs =
     ctx.epochs.length === 0
@@ -130,14 +146,13 @@ export async function readPayments(ctx: PaymentContext): Promise<PaymentFacts> {
   for (const log of settledLogs) {
     const read = paymentOfLog(settlement, log);
     if (read === null || read.payment.version !== ctx.version) continue; // defensive
-    detailsById.set(read.payment.settlementId, read.details);
     payments.push(read.payment);
   }
   const { refunds, claims } = await readLifecycle(ctx, payments);
-  await fillStates(ctx, payments, detailsById);
+  await fillStates(ctx, payments);
   const warnings = await checkStates(ctx, payments);
   const totals = await readTotals(ctx, payments, warnings);
-  return { payments, detailsById, refunds, claims, totals, warnings };
+  return { payments, refunds, claims, totals, warnings };
 }
 
 /**
@@ -145,18 +160,18 @@ export async function readPayments(ctx: PaymentContext): Promise<PaymentFacts> {
  * by the settlement's own rules (IInferenceSettlement claim / refund, and its `proofDeadlineOf`).
  */
 export async function fillStates(
-  ctx: Pick<PaymentContext, "settlement" | "blockTag" | "readTime" | "faultyAt" | "pausedSince">,
+  ctx: Pick<
+    PaymentContext,
+    "settlement" | "modelId" | "blockTag" | "readTime" | "faultyAt" | "pausedSince"
+  >,
   payments: ReportPayment[],
-  detailsById: Map<string, SettlementDetails>,
 ): Promise<void> {
   const at = { blockTag: ctx.blockTag };
   await mapLimit(
     payments.filter((p) => p.state === "Contested"),
     CONCURRENCY,
     async (p) => {
-      p.proofDeadline = num(
-        await ctx.settlement.proofDeadlineOf(detailsById.get(p.settlementId)!, at),
-      );
+      p.proofDeadline = num(await ctx.settlement.proofDeadlineOf(detailsOf(ctx.modelId, p), at));
     },
   );
   for (const p of payments) {

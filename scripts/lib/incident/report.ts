@@ -177,7 +177,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     blockTag,
     readTime: readAt.time,
     payments: paid.payments,
-    detailsById: paid.detailsById,
+    epochs,
     found: collector.found,
     notLiveIds: collector.notLiveIds,
     batches,

@@ -10,12 +10,11 @@ import type { Provider } from "ethers";
 
 import type { InferenceSettlement, ModelRegistry } from "../../../types/ethers-contracts/index.js";
 import { isRevertError } from "../rpc-retry.js";
-import type { SettlementDetails } from "../enums.js";
 import type { InferenceRecord } from "../record.js";
 import { type Found, serviceKey } from "./collect.js";
 import { isOpenState } from "./names.js";
-import { checkStates, fillStates, paymentOfLog, readLifecycle } from "./payments.js";
-import { type LogReader, mapLimit, num } from "./reads.js";
+import { checkStates, detailsOf, fillStates, paymentOfLog, readLifecycle } from "./payments.js";
+import { type LogReader, mapLimit, num, topicOfUint } from "./reads.js";
 import type { ReportBatch, ReportPayment } from "./types.js";
 
 const CONCURRENCY = 8;
@@ -28,10 +27,11 @@ export interface ServiceContext {
   reader: LogReader;
   modelId: string;
   version: number;
+  /** The version's epochs (its own payments are bound to them). */
+  epochs: number[];
   blockTag: number;
   readTime: number;
   payments: ReportPayment[];
-  detailsById: Map<string, SettlementDetails>;
   /** The payees' records by (node, agent, requestId), from the collector. */
   found: Map<string, Found[]>;
   /** Settlement ids of the version's records not served while it was live. */
@@ -68,23 +68,27 @@ export async function linkService(ctx: ServiceContext): Promise<ReportPayment[]>
 
 async function otherVersionPayments(ctx: ServiceContext): Promise<ReportPayment[]> {
   const mine = new Set(ctx.payments.map((p) => p.settlementId.toLowerCase()));
-  const ids = [...ctx.notLiveIds].filter((id) => !mine.has(id)).sort();
-  if (ids.length === 0) return [];
+  const wanted = new Set([...ctx.notLiveIds].filter((id) => !mine.has(id)));
+  if (wanted.size === 0) return [];
+  // The Settled logs of the model's other epochs (a few requests, whatever the number of
+  // records), matched by id in memory: a payment's id is keccak256(payer, requestId).
+  const count = num(await ctx.registry.epochCount(ctx.modelId, { blockTag: ctx.blockTag }));
+  const epochs: string[] = [];
+  for (let e = 1; e <= count; e++) if (!ctx.epochs.includes(e)) epochs.push(topicOfUint(e));
+  if (epochs.length === 0) return [];
   const topic = ctx.settlement.interface.getEvent("Settled").topicHash;
   const logs = await ctx.reader.rawLogsAnyOf(
     ctx.settlementAddress,
-    [topic, null, ctx.modelId],
-    1,
-    ids,
+    [topic, null, ctx.modelId, null],
+    3,
+    epochs,
   );
   const out: ReportPayment[] = [];
-  const details = new Map<string, SettlementDetails>();
   for (const log of logs) {
+    if (!wanted.has(log.topics[1].toLowerCase())) continue;
     const read = paymentOfLog(ctx.settlement, log);
     if (read === null || read.payment.version === ctx.version) continue;
     out.push(read.payment);
-    details.set(read.payment.settlementId, read.details);
-    ctx.detailsById.set(read.payment.settlementId, read.details);
   }
   await readLifecycle({ ...ctx, afterClose: () => false }, out);
   // Each bound version has its own fault and pause: the states are judged per version.
@@ -95,13 +99,13 @@ async function otherVersionPayments(ctx: ServiceContext): Promise<ReportPayment[
     await fillStates(
       {
         settlement: ctx.settlement,
+        modelId: ctx.modelId,
         blockTag: ctx.blockTag,
         readTime: ctx.readTime,
         faultyAt: num(faultyAt),
         pausedSince: num(pausedSince),
       },
       out.filter((p) => p.version === v),
-      details,
     );
   }
   ctx.warnings.push(...(await checkStates({ ...ctx, scanText: "the scan" }, out)));
@@ -136,7 +140,7 @@ async function fillService(ctx: ServiceContext, p: ReportPayment): Promise<void>
   };
   p.service = service;
   if (!isOpenState(p.state)) return;
-  const d = ctx.detailsById.get(p.settlementId)!;
+  const d = detailsOf(ctx.modelId, p);
   if (p.openStatus === "refundable")
     service.payerCan.push("refund (the version's fault counts from before release)");
   if (p.openStatus === "unproven")
