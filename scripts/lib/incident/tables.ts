@@ -160,14 +160,21 @@ const PAYMENT_COLUMNS = [
   "Payee can",
 ];
 
+/** "N more … in FILE" when a table shows the first RECORD_ROWS of `total` rows. */
+function moreIn(total: number, what: string, file: string): string | undefined {
+  const more = total - RECORD_ROWS;
+  return more > 0 ? `${more} more ${what}${more === 1 ? "" : "s"} in ${file}` : undefined;
+}
+
 function paymentsTable(w: Words): ReportTable {
   const v = `v${w.report.version}`;
   return {
     id: "payments",
     title: `Payments bound to ${v}`,
     columns: PAYMENT_COLUMNS,
-    rows: w.report.payments.map((p) => paymentRow(w, p)),
+    rows: w.report.payments.slice(0, RECORD_ROWS).map((p) => paymentRow(w, p)),
     empty: `No payment is bound to ${v}'s epochs.`,
+    note: moreIn(w.report.payments.length, "payment", "payments.jsonl"),
   };
 }
 
@@ -194,11 +201,11 @@ function otherPaymentsTable(w: Words): ReportTable {
     id: "other-payments",
     title: `Payments bound to another version for requests served under ${v}`,
     columns: ["Bound to", ...PAYMENT_COLUMNS],
-    rows: w.report.otherVersionPayments.map((p) => [
-      `v${p.version} (epoch ${p.epoch})`,
-      ...paymentRow(w, p),
-    ]),
+    rows: w.report.otherVersionPayments
+      .slice(0, RECORD_ROWS)
+      .map((p) => [`v${p.version} (epoch ${p.epoch})`, ...paymentRow(w, p)]),
     empty: "None.",
+    note: moreIn(w.report.otherVersionPayments.length, "payment", "payments.jsonl"),
   };
 }
 

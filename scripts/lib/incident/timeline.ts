@@ -198,10 +198,27 @@ function paymentMarks(p: Panel, x: ReportPayment, y: number): string {
   return out;
 }
 
+/**
+ * Marks per row at most: a network's 10^5 payments would make a page of hundreds of megabytes
+ * that no one reads mark by mark; beyond it, an even sample is drawn (the tables and the JSON
+ * Lines files hold every one).
+ */
+export const MAX_MARKS = 500;
+
+/** At most `max` of `items`, evenly spread, in order. */
+function evenly<T>(items: T[], max: number): T[] {
+  if (items.length <= max) return items;
+  const step = items.length / max;
+  return Array.from({ length: max }, (_, i) => items[Math.floor(i * step)]);
+}
+
 /** The payments on the axis, each with its lane (settled to claimed/refunded, overlapping). */
 function paymentLanes(p: Panel): Array<[ReportPayment, number]> {
-  const shown = p.r.payments.filter(
-    (x) => x.settledAt <= p.s.t1 && (x.claim?.at ?? x.refund?.at ?? x.settledAt) >= p.s.t0,
+  const shown = evenly(
+    p.r.payments.filter(
+      (x) => x.settledAt <= p.s.t1 && (x.claim?.at ?? x.refund?.at ?? x.settledAt) >= p.s.t0,
+    ),
+    MAX_MARKS,
   );
   const end = (x: ReportPayment) => x.claim?.at ?? x.refund?.at ?? x.settledAt;
   const lanes = stack(
@@ -213,7 +230,10 @@ function paymentLanes(p: Panel): Array<[ReportPayment, number]> {
 
 /** The records on the axis, each with its lane (dots that would touch go one lane down). */
 function recordLanes(p: Panel): Array<[ReportRecord, number]> {
-  const shown = p.r.records.items.filter((x) => p.s.has(x.servedAt));
+  const shown = evenly(
+    p.r.records.items.filter((x) => p.s.has(x.servedAt)),
+    MAX_MARKS,
+  );
   const lanes = stack(
     shown.map((x) => [p.s.x(x.servedAt) - 4, p.s.x(x.servedAt) + 4]),
     4,
@@ -370,10 +390,19 @@ export function timelineSvg(report: IncidentReport, options: TimelineOptions = {
     ...lines,
     rowGroup(windows, `${v} windows`, ` class="${p.c("windows-row")}"`, windowMarks(p, windows)),
     ...nodeRows(p, nodeRowsAt, nodes),
-    rowGroup(payRow, "payments", ` class="${p.c("payments-row")}"`, payMarks),
+    rowGroup(
+      payRow,
+      p.r.payments.length > MAX_MARKS
+        ? `payments (${MAX_MARKS} of ${p.r.payments.length})`
+        : "payments",
+      ` class="${p.c("payments-row")}"`,
+      payMarks,
+    ),
     rowGroup(
       recordRow,
-      `records of ${v}`,
+      p.r.records.total > records.length
+        ? `records of ${v} (${records.length} of ${p.r.records.total})`
+        : `records of ${v}`,
       ` class="${p.c("records-row")}"`,
       recordDots(p, recordRow, records),
     ),
