@@ -37,7 +37,7 @@ const LABELLED_ROLES = ["PUBLISHER", "GOVERNOR", "GUARDIAN"] as const;
  * Same order and semantics as scripts/lib/deploy-local.ts, in phases that each wait for the
  * previous one (Ignition batches the futures within a phase): deploy AccessManager (the deployer,
  * account 0, as initial admin), ModelRegistry, InferenceAnchor, InferenceSettlement,
- * AgentActionLog; give each restricted function its role from the role table; label the roles;
+ * AgentActionLog, NodeRouting; give each restricted function its role from the role table; label the roles;
  * make GUARDIAN the guardian of GOVERNOR and PUBLISHER; grant GOVERNOR and ADMIN (with
  * adminExecutionDelay) to the governance Safe, GUARDIAN to the guardian Safe, PUBLISHER to each
  * publisher; finally the deployer renounces ADMIN and keeps nothing.
@@ -65,6 +65,8 @@ export function buildRollbackTrailModule(deploymentParameters: unknown, source =
       from,
       after: [settlement],
     });
+    // Not AccessManaged: nodes acknowledge the live epoch; nobody configures anything.
+    const routing = m.contract("NodeRouting", [registry, anchor], { from, after: [actionLog] });
 
     const targets = {
       ModelRegistry: registry,
@@ -76,7 +78,7 @@ export function buildRollbackTrailModule(deploymentParameters: unknown, source =
         m.call(manager, "setTargetFunctionRole", [targets[contract], selectors, Role[role]], {
           id: FutureIds.wire(contract, role),
           from,
-          after: [actionLog],
+          after: [routing],
         }),
       ),
     );
@@ -114,7 +116,7 @@ export function buildRollbackTrailModule(deploymentParameters: unknown, source =
       after: grants,
     });
 
-    return { manager, registry, anchor, settlement, actionLog };
+    return { manager, registry, anchor, settlement, actionLog, routing };
   });
 }
 

@@ -37,7 +37,7 @@ import { Role } from "./lib/roles.js";
 const NAME = "verify-deployment";
 const USAGE =
   "npm run verify-deployment -- --network NAME [--from-block N] [--parameters FILE] " +
-  "[--deployment-id ID] [--block-range N] [--manager|--registry|--anchor|--settlement|--action-log ADDRESS]";
+  "[--deployment-id ID] [--block-range N] [--manager|--registry|--anchor|--settlement|--action-log|--routing ADDRESS]";
 
 const ADDRESS_FLAGS = {
   manager: "manager",
@@ -45,6 +45,7 @@ const ADDRESS_FLAGS = {
   anchor: "anchor",
   settlement: "settlement",
   actionLog: "action-log",
+  routing: "routing",
 } as const satisfies Record<keyof SuiteAddresses, string>;
 
 function wholeNumber(value: string | undefined, flag: string, min: number): number | undefined {
@@ -68,6 +69,7 @@ main(NAME, async () => {
       anchor: { type: "string" },
       settlement: { type: "string" },
       "action-log": { type: "string" },
+      routing: { type: "string" },
     },
     USAGE,
   );

@@ -11,6 +11,7 @@ import type {
   InferenceAnchor,
   InferenceSettlement,
   ModelRegistry,
+  NodeRouting,
 } from "../../types/ethers-contracts/index.js";
 import { configureRoles, grantAll, wireTarget } from "./access.js";
 import {
@@ -50,6 +51,7 @@ export interface Suite {
   anchor: InferenceAnchor;
   settlement: InferenceSettlement;
   actionLog: AgentActionLog;
+  routing: NodeRouting;
 }
 
 /** Deploys and wires the suite. The deployer ends up holding nothing unless it is `admin`. */
@@ -86,6 +88,11 @@ export async function deploySuite(
     await anchor.getAddress(),
   ]);
 
+  const routing = await deploy<NodeRouting>("NodeRouting", [
+    await registry.getAddress(),
+    await anchor.getAddress(),
+  ]);
+
   const asAdmin = manager.connect(deployer);
   await wireTarget(asAdmin, registry, MODEL_REGISTRY_FUNCTION_ROLES);
   await wireTarget(asAdmin, anchor, INFERENCE_ANCHOR_FUNCTION_ROLES);
@@ -98,5 +105,5 @@ export async function deploySuite(
     await grantAll(asAdmin, "ADMIN", [holders.admin], parameters.promotionDelay);
     await (await asAdmin.renounceRole(Role.ADMIN, deployer.address)).wait();
   }
-  return { manager, registry, anchor, settlement, actionLog };
+  return { manager, registry, anchor, settlement, actionLog, routing };
 }

@@ -37,6 +37,7 @@ export const SUITE_CONTRACTS = [
   "InferenceAnchor",
   "InferenceSettlement",
   "AgentActionLog",
+  "NodeRouting",
 ] as const;
 export type SuiteContract = (typeof SUITE_CONTRACTS)[number];
 
@@ -408,13 +409,14 @@ function parametersFromJournal(
 
 // ------------------------------------------------------------------------ on-chain state
 
-/** The suite's addresses. `actionLog` is optional (it is not AccessManaged). */
+/** The suite's addresses. `actionLog` and `routing` are optional (not AccessManaged). */
 export interface SuiteAddresses {
   manager: string;
   registry: string;
   anchor: string;
   settlement: string;
   actionLog?: string;
+  routing?: string;
 }
 
 /** The suite's addresses from a deployment record (undefined entries are missing). */
@@ -427,6 +429,7 @@ export function addressesOf(record: Partial<Record<SuiteContract, string>>): {
     anchor: record.InferenceAnchor,
     settlement: record.InferenceSettlement,
     actionLog: record.AgentActionLog,
+    routing: record.NodeRouting,
   };
 }
 
@@ -753,6 +756,11 @@ export async function readSuiteState(
     const actionLog = new Contract(addresses.actionLog, suiteInterface("AgentActionLog"), provider);
     await link("AgentActionLog.registry()", actionLog.registry({ blockTag }), addresses.registry);
     await link("AgentActionLog.anchor()", actionLog.anchor({ blockTag }), addresses.anchor);
+  }
+  if (addresses.routing !== undefined) {
+    const routing = new Contract(addresses.routing, suiteInterface("NodeRouting"), provider);
+    await link("NodeRouting.registry()", routing.registry({ blockTag }), addresses.registry);
+    await link("NodeRouting.anchor()", routing.anchor({ blockTag }), addresses.anchor);
   }
 
   return {

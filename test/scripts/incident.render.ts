@@ -187,8 +187,8 @@ describe("incident report renderers: Markdown and HTML for the dossier", functio
     expect(windows).to.have.length(report.windows.length).and.length(1);
     expect(cells(windows[0])).to.deep.equal([
       "2",
-      "2031-01-08 10:07:00Z (block 51)",
-      "2031-01-11 16:07:00Z (block 75)",
+      `2031-01-08 10:07:00Z (block ${report.windows[0].startBlock})`,
+      `2031-01-11 16:07:00Z (block ${report.windows[0].endBlock})`,
       "3d 6h",
       "Rollback",
       "",
