@@ -64,6 +64,7 @@ try {
         version: 2,
         sources: [parseSource(`dir:${s.store.root}`)],
         labels: s.labels,
+        routing: s.routing,
       }),
     );
     print(formatIncidentReport(report));

@@ -20,7 +20,9 @@
  *   T2+1d3h carol logs an action about r3, with proof
  *   T2+3d1h30m node A claims alice's payment (released T2+3d1h, before any fault)
  *   T2+3d3h alice pays 6 TEST for r4                         T2+3d4h bob pays 4 TEST for r5
+ *   T2+10m, T2+12m  nodes A and B acknowledge v2's epoch on NodeRouting (npm run node:ack)
  *   TR      the guardian Safe rolls v2 back to v1 as Faulty (npm run gov -- rollback ...)
+ *   TR+5m   node A acknowledges v1's new epoch; node B never does
  *   TR+20m..60m node B, stale, still serves v2: s1, s2, s3
  *   TR+30m  node A anchors r4, r5 late (batch A3): Unconfirmable
  *   TR+45m  alice logs an action about r4 with proof: attributed to v2, not to the live v1
@@ -197,7 +199,7 @@ export async function runScenario(
     admin: governance.address,
     publishers: [publisher.address],
   });
-  const { registry, anchor, settlement, actionLog } = suite;
+  const { registry, anchor, settlement, actionLog, routing } = suite;
   const token = (await ethers.deployContract(
     "ERC20TestDouble",
     [],
@@ -289,6 +291,11 @@ export async function runScenario(
     `3. Promotions through the governance Safe and the ${delay / HOUR}h delay: v1 live from ` +
       `${iso(v1Live)}, then v2 live from ${iso(T2)} (epoch ${epoch2})`,
   );
+  // Both nodes switch to v2 and acknowledge its epoch on NodeRouting (npm run node:ack).
+  await at(T2 + 10 * MINUTE);
+  await mined(routing.connect(nodeA).acknowledge(modelId, epoch2));
+  await at(T2 + 12 * MINUTE);
+  await mined(routing.connect(nodeB).acknowledge(modelId, epoch2));
 
   // ---- 4. v2 serves; agents pay before they are served
   const payments: Record<string, DemoPayment> = {};
@@ -460,6 +467,9 @@ export async function runScenario(
   );
   print(`     npm run gov -- ${rollbackArgs.map(quoteArg).join(" ")} --network NAME --execute`);
   for (const l of rollbackLines) print(`     gov: ${l}`);
+  // Node A switches back to v1 within minutes and acknowledges it; node B never does.
+  await at(TR + 5 * MINUTE);
+  await mined(routing.connect(nodeA).acknowledge(modelId, epoch3));
 
   // ---- 7. after the rollback: a stale node, late anchoring, claims, refunds, actions
   const stale = [

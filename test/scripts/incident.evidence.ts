@@ -122,7 +122,9 @@ async function anchorOwn(
   name: string,
   records: InferenceRecord[],
   count?: number,
+  waitSeconds = 0,
 ): Promise<{ dir: string; root: string }> {
+  if (waitSeconds > 0) await networkHelpers.time.increase(waitSeconds);
   const input = join(work, `${name}.jsonl`);
   writeFileSync(input, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
   const dir = join(work, name);
@@ -666,6 +668,69 @@ describe("incident report: evidence from storage, and what it cannot prove", fun
         message: `the scan starts at block ${first + 1}, after the version's first window opened (block ${first}): payments and batches before it are not seen`,
       });
       expect(report.complete).to.equal(false);
+    });
+  });
+
+  describe("routing: how fast the nodes switched", function () {
+    it("lists each operator's acknowledgements, its switch and lag after the close, and who never switched", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      const report = await incidentReport({
+        ...base(s),
+        batchDirs: s.batchDirs,
+        routing: s.routing,
+        labels: s.labels,
+      });
+      const r = report.routing!;
+      expect(r.contract).to.equal(await s.routing.getAddress());
+      const [a, b] = [s.nodeA.address, s.nodeB.address].map((x) =>
+        r.nodes.find((n) => n.node === x)!,
+      );
+      const T2 = s.times.v2Live;
+      const TR = s.times.rollback;
+      expect(a.acknowledgements.map((x) => x.at)).to.deep.equal([T2 + 600, TR + 300]);
+      expect([a.switchedTo, a.switchedAt, a.lagSeconds, a.routable]).to.deep.equal([
+        3,
+        TR + 300,
+        300,
+        true,
+      ]);
+      expect([a.staleAfterClose, a.paymentsAfterClose]).to.deep.equal([0, 1]); // bob's r2, claimed
+      expect(b.acknowledgements.map((x) => x.at)).to.deep.equal([T2 + 720]);
+      expect([b.switchedAt, b.lagSeconds, b.routable]).to.deep.equal([null, null, false]);
+      expect([b.staleAfterClose, b.staleAfterOwnSwitch]).to.deep.equal([3, 0]);
+      const text = formatIncidentReport(report);
+      expect(text).to.include(
+        "node A: epoch 2 at 2031-01-08 10:17:00Z, epoch 3 at 2031-01-11 16:12:00Z; switched to epoch 3 5m after the close; routable now",
+      );
+      expect(text).to.include(
+        "node B: epoch 2 at 2031-01-08 10:19:00Z; NEVER acknowledged an epoch after the close; not routable now",
+      );
+    });
+
+    it("a node that acknowledged the next epoch and kept serving the old version contradicts itself", async function () {
+      const s = await networkHelpers.loadFixture(demoScenario);
+      // Node B acknowledges v1's epoch now (after it served s1-s3), then serves v2 again.
+      const [, epoch] = await s.registry.live(s.modelId);
+      await (await s.routing.connect(s.nodeB).acknowledge(s.modelId, epoch)).wait();
+      const switched = await networkHelpers.time.latest();
+      const { dir } = await anchorOwn(
+        s.nodeB,
+        s,
+        "after-switch",
+        [demoRecord(s, "after-switch", s.nodeB.address, s.carol.address, switched + 1)],
+        undefined,
+        5,
+      );
+      const report = await incidentReport({
+        ...base(s),
+        batchDirs: [...s.batchDirs, dir],
+        routing: s.routing,
+      });
+      const b = report.routing!.nodes.find((n) => n.node === s.nodeB.address)!;
+      expect([b.staleAfterClose, b.staleAfterOwnSwitch]).to.deep.equal([4, 1]);
+      expect(formatIncidentReport(report)).to.include(
+        "1 after its own switch (it contradicted its acknowledgement)",
+      );
     });
   });
 

@@ -1026,6 +1026,7 @@ describe("npm run incident: the command line", function () {
         anchor: undefined,
         settlement: "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
         actionLog: undefined,
+        routing: undefined,
       },
     });
     const hex = id("m");

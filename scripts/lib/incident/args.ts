@@ -19,7 +19,7 @@ export const INCIDENT_USAGE =
   "npm run incident -- --model NAME|0x… --version V --network NAME [--from-block N] [--block-range N] " +
   "[--batch DIR ...] [--source dir:PATH|https://…/{ref}|https://…/ipfs/{cid} ...] [--store DIR] " +
   "[--labels FILE] [--json | --summary] [--out DIR] [--quiet] [--accept-incomplete] " +
-  "[--anchor ADDRESS] [--settlement ADDRESS] [--action-log ADDRESS]" +
+  "[--anchor ADDRESS] [--settlement ADDRESS] [--action-log ADDRESS] [--routing ADDRESS]" +
   "  |  npm run incident -- check DIR --network NAME [--source SPEC ...] [--store DIR] [--quiet]";
 
 /** Exit code of `check` when the dossier differs from what the chain and storage give. */
@@ -47,7 +47,7 @@ export interface IncidentRequest {
   json: boolean;
   summary: boolean;
   acceptIncomplete: boolean;
-  overrides: { anchor?: string; settlement?: string; actionLog?: string };
+  overrides: { anchor?: string; settlement?: string; actionLog?: string; routing?: string };
 }
 
 function wholeNumber(raw: string, flag: string, min: number): number {
@@ -84,6 +84,7 @@ export function parseIncidentArgs(argv: string[]): IncidentRequest {
       anchor: { type: "string" },
       settlement: { type: "string" },
       "action-log": { type: "string" },
+      routing: { type: "string" },
     },
     INCIDENT_USAGE,
     argv,
@@ -131,6 +132,7 @@ export function parseIncidentArgs(argv: string[]): IncidentRequest {
       anchor: optionalAddress(args.anchor, "--anchor"),
       settlement: optionalAddress(args.settlement, "--settlement"),
       actionLog: optionalAddress(args["action-log"], "--action-log"),
+      routing: optionalAddress(args.routing, "--routing"),
     },
   };
 }

@@ -50,6 +50,8 @@ export interface CollectOptions {
   sink?: (r: ReportRecord) => void;
   /** Records not served while live that keep record and proof in memory (NOT_LIVE_CAP). */
   notLiveInMemory?: number;
+  /** Per node, when it switched away from the version (its routing acknowledgement). */
+  switchedAt?: Map<string, number>;
   /** A seed for the sample (deterministic reports). */
   seed?: number;
 }
@@ -82,6 +84,8 @@ export class RecordCollector {
   readonly notLiveIds = new Set<string>();
   private notLiveKept = 0;
   readonly sampled: Sampled[] = [];
+  /** Per node (checksummed): stale records after the close, and after its own switch. */
+  readonly staleByNode = new Map<string, { afterClose: number; afterOwnSwitch: number }>();
   /**
    * Per batch, records naming another node than the one that anchored it: the contract verifies
    * a record only against its own node's batches, so they are no evidence about that node (a node
@@ -206,7 +210,15 @@ export class RecordCollector {
     this.byServedStanding[item.servedStanding!] =
       (this.byServedStanding[item.servedStanding!] ?? 0) + 1;
     if (this.items.length < this.o.cap) this.items.push(item);
-    if (served === "after-close" && this.stale.length < this.o.cap) this.stale.push(item);
+    if (served === "after-close") {
+      if (this.stale.length < this.o.cap) this.stale.push(item);
+      const node = ob.batch.node;
+      const c = this.staleByNode.get(node) ?? { afterClose: 0, afterOwnSwitch: 0 };
+      c.afterClose++;
+      const switched = this.o.switchedAt?.get(node);
+      if (switched !== undefined && r.servedAt >= switched) c.afterOwnSwitch++;
+      this.staleByNode.set(node, c);
+    }
     this.o.sink?.(item);
     this.keepSample(ob, i, r, item);
     return item;

@@ -372,10 +372,47 @@ export function formatIncidentReport(report: IncidentReport, options: FormatOpti
   }
 
   line();
+  routingSection(w, report, line);
   problemsSection(report, line);
   line(`SUMMARY`);
   line(`  ${summarizeIncident(report, options)}`);
   return out.join("\n");
+}
+
+/** ROUTING: each operator's acknowledgements, its switch after the close and its lag. */
+function routingSection(w: Words, report: IncidentReport, line: (text?: string) => void): void {
+  const r = report.routing;
+  if (r === null) {
+    line("ROUTING: no NodeRouting given (--routing, or the deployment's)");
+    line();
+    return;
+  }
+  line(`ROUTING (NodeRouting ${r.contract}): ${plural(r.nodes.length, "operator")}`);
+  for (const n of r.nodes) {
+    const acks = n.acknowledgements
+      .map((a) => `epoch ${a.epoch} at ${formatTime(a.at)}`)
+      .join(", ");
+    const sw =
+      report.closedAt === null
+        ? ""
+        : n.switchedAt === null
+          ? "; NEVER acknowledged an epoch after the close"
+          : `; switched to epoch ${n.switchedTo} ${formatDuration(n.lagSeconds ?? 0)} after the close`;
+    line(
+      `  ${w.who(n.node)}${n.operator ? "" : " (no longer an operator)"}: ` +
+        `${acks === "" ? "no acknowledgement" : acks}${sw}${n.routable ? "; routable now" : "; not routable now"}`,
+    );
+    if (n.staleAfterClose > 0 || n.paymentsAfterClose > 0) {
+      line(
+        `     ${plural(n.staleAfterClose, "stale record")} after the close` +
+          (n.staleAfterOwnSwitch > 0
+            ? `, ${n.staleAfterOwnSwitch} after its own switch (it contradicted its acknowledgement)`
+            : "") +
+          `; ${plural(n.paymentsAfterClose, "payment")} received after the close`,
+      );
+    }
+  }
+  line();
 }
 
 /** EVIDENCE PROBLEMS and WARNINGS (each only when there is one), each followed by a blank line. */

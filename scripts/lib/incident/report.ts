@@ -16,6 +16,7 @@ import { RecordCollector, serviceKey } from "./collect.js";
 import { reloader } from "./reload.js";
 import { mayAct } from "./service.js";
 import { crossCheck } from "./onchain.js";
+import { readRouting } from "./routing.js";
 import { linkService } from "./service.js";
 import type {
   BlockTime,
@@ -122,6 +123,20 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     afterClose,
   });
   phase("batches");
+  const routing =
+    options.routing === undefined
+      ? null
+      : await readRouting({
+          provider,
+          routing: options.routing,
+          anchor,
+          anchorAddress: contracts.anchor,
+          modelId,
+          blockTag,
+          blockRange: range,
+          windows,
+          closedAt,
+        });
   options.onBatchesKnown?.(batches.length);
   const snapshot = await readRegistrySnapshot(registry, modelId, blockTag);
   const collector = new RecordCollector({
@@ -137,6 +152,11 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     sample: options.onChainSample ?? DEFAULT_ONCHAIN_SAMPLE,
     sink: options.recordSink,
     notLiveInMemory: options.notLiveInMemory,
+    switchedAt: new Map(
+      (routing?.nodes ?? [])
+        .filter((n) => n.switchedAt !== null)
+        .map((n) => [n.node, n.switchedAt!]),
+    ),
   });
   const evidence = await gatherEvidence({
     anchor,
@@ -194,6 +214,14 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     }),
   });
   phase("service");
+  for (const n of routing?.nodes ?? []) {
+    const c = collector.staleByNode.get(n.node);
+    n.staleAfterClose = c?.afterClose ?? 0;
+    n.staleAfterOwnSwitch = c?.afterOwnSwitch ?? 0;
+    n.paymentsAfterClose =
+      paid.claims.filter((x) => x.afterClose && x.payee === n.node).length +
+      other.filter((p) => p.payee === n.node).length;
+  }
   const warnings = [...paid.warnings, ...actions.warnings, ...serviceWarnings];
   const verifiedCount = batches.filter((b) => b.evidence.status === "verified").length;
   const missingCount = batches.filter((b) => b.evidence.status === "missing").length;
@@ -258,6 +286,7 @@ export async function incidentReport(options: IncidentReportOptions): Promise<In
     warnings,
     complete: problems.length === 0 && warnings.length === 0,
     labels: normalizeLabels(options.labels),
+    routing,
   };
 }
 

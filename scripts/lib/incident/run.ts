@@ -3,14 +3,16 @@
  * stdout, or a dossier with --out) and `check DIR`. Kept here so that scripts/incident.ts stays a
  * thin entry point and the tests can run the same steps on any connection.
  */
-import { BrowserProvider, type Provider } from "ethers";
+import { BrowserProvider, getAddress, type Provider } from "ethers";
 
 import type {
   AgentActionLog,
   InferenceAnchor,
   InferenceSettlement,
   ModelRegistry,
+  NodeRouting,
 } from "../../../types/ethers-contracts/index.js";
+import { resolveAddress } from "../chain.js";
 import { fail } from "../cli.js";
 import type { ToolConnection } from "../connect.js";
 import { type Eip1193Provider, retryingProvider } from "../rpc-retry.js";
@@ -29,15 +31,17 @@ export async function readContext(
 ): Promise<{
   base: Pick<
     IncidentReportOptions,
-    "provider" | "registry" | "anchor" | "settlement" | "actionLog"
+    "provider" | "registry" | "anchor" | "settlement" | "actionLog" | "routing"
   >;
   unavailable: () => Error | undefined;
 }> {
   const retrying = retryingProvider(tool.eip1193 as Eip1193Provider);
   const { settlement, actionLog } = await incidentContracts(tool, overrides, networkName);
   const provider = new BrowserProvider(retrying, Number(tool.chainId), { staticNetwork: true });
+  const routing = await routingOf(tool, overrides.routing, networkName);
   return {
     base: {
+      routing: routing?.connect(provider) as NodeRouting | undefined,
       provider: provider as unknown as Provider,
       registry: tool.registry.connect(provider) as ModelRegistry,
       anchor: tool.anchor.connect(provider) as InferenceAnchor,
@@ -46,6 +50,35 @@ export async function readContext(
     },
     unavailable: () => retrying.unavailable,
   };
+}
+
+/**
+ * The suite's NodeRouting: --routing, else the deployment's if it has one (an older deployment
+ * has none: the report then says so); it must have code and use the tool's registry and anchor.
+ */
+async function routingOf(
+  tool: ToolConnection,
+  override: string | undefined,
+  networkName: string,
+): Promise<NodeRouting | undefined> {
+  let address: string;
+  try {
+    address = resolveAddress("NodeRouting", tool.chainId, override, "--routing");
+  } catch (e) {
+    if (override === undefined) return undefined;
+    throw e;
+  }
+  if ((await tool.ethers.provider.getCode(address)) === "0x") {
+    fail(`no contract at ${address} (NodeRouting) on network ${networkName}`);
+  }
+  const routing = (await tool.ethers.getContractAt(
+    "NodeRouting",
+    address,
+  )) as unknown as NodeRouting;
+  if (getAddress(await routing.anchor()) !== getAddress(await tool.anchor.getAddress())) {
+    fail(`the NodeRouting ${address} uses another anchor: it belongs to another deployment`);
+  }
+  return routing;
 }
 
 /**

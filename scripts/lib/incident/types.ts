@@ -9,6 +9,7 @@ import type {
   InferenceAnchor,
   InferenceSettlement,
   ModelRegistry,
+  NodeRouting,
 } from "../../../types/ethers-contracts/index.js";
 import type { BatchSource, ContentStore } from "../store/index.js";
 
@@ -335,6 +336,32 @@ export interface ReportBatchDir {
   badProofs: number;
 }
 
+/** One operator of the model in the routing section. */
+export interface ReportRoutingNode {
+  node: string;
+  /** Whether it is an operator at the read block (a removed one is still listed). */
+  operator: boolean;
+  /** Every acknowledgement it made on NodeRouting, in order. */
+  acknowledgements: Array<{ epoch: number; at: number }>;
+  routable: boolean;
+  /** Its first acknowledgement of an epoch after the version's last window (null: never). */
+  switchedAt: number | null;
+  switchedTo: number | null;
+  /** switchedAt − the close (null: it never switched, or the version is still live). */
+  lagSeconds: number | null;
+  /** Records claiming the version it served after the close, and after its own switch. */
+  staleAfterClose: number;
+  staleAfterOwnSwitch: number;
+  /** Payments to it after the close: claims of the version's payments, and payments of another version for its stale service. */
+  paymentsAfterClose: number;
+}
+
+/** How fast the network's nodes switched: NodeRouting's acknowledgements. */
+export interface ReportRouting {
+  contract: string;
+  nodes: ReportRoutingNode[];
+}
+
 /** Something the report could not see or could not trust: the audit is incomplete. */
 export interface EvidenceProblem {
   kind:
@@ -438,6 +465,8 @@ export interface IncidentReport {
   complete: boolean;
   /** Names of addresses given with --labels (checksummed address -> name). */
   labels: Record<string, string>;
+  /** The nodes' switches, when a NodeRouting is given; else null. */
+  routing: ReportRouting | null;
   afterClose: ReportAfterClose | null;
   /** Counters that disagree with the events read (a start block too late, ...). */
   warnings: string[];
@@ -480,6 +509,8 @@ export interface IncidentReportOptions {
   notLiveInMemory?: number;
   /** Records cross-checked on-chain (default DEFAULT_ONCHAIN_SAMPLE; 0 for none). */
   onChainSample?: number;
+  /** The suite's NodeRouting, for the routing section (optional). */
+  routing?: NodeRouting;
   /** Called once the batches bearing on the version are known, with their number (progress). */
   onBatchesKnown?: (count: number) => void;
   /** Called after each batch's evidence is settled (progress). */
