@@ -38,6 +38,7 @@ import {
   formatIncidentReport,
   incidentReport,
   readLabels,
+  renderHtml,
   type IncidentReport,
   type IncidentReportOptions,
 } from "../../scripts/lib/incident/index.js";

@@ -137,6 +137,11 @@ export function outcomeMark(
   return `<path class="${cls}" d="${d}" fill="${COLORS.Refunded}" stroke="#3b0a50" stroke-width="1">${title(what)}</path>`;
 }
 
+/** A routing acknowledgement's flag (as on a node's row of the timeline). */
+function flag(color: string): string {
+  return `<path d="M2 -6 l7 3 l-7 3 z" fill="${color}"/><line x1="2" y1="-6" x2="2" y2="7" stroke="${color}" stroke-width="1.5"/>`;
+}
+
 /** The legend: one line per row kind, each mark with its meaning. */
 export function legend(y: number): { svg: string; height: number } {
   const line = (k: number, head: string, items: Array<[string, string]>) => {
@@ -190,6 +195,10 @@ export function legend(y: number): { svg: string; height: number } {
       [dot(COLORS["after-close"], 3.2), "served after the close (stale)"],
       [dot(COLORS["outside-windows"], 3.2), "served outside the windows"],
     ]),
+    line(4, "routing", [
+      [flag("#8e8e8e"), "node acknowledged an epoch"],
+      [flag("#6a1b9a"), "its switch after the close"],
+    ]),
   ].join("");
-  return { svg: `<g class="legend">${svg}</g>`, height: 4 * 20 };
+  return { svg: `<g class="legend">${svg}</g>`, height: 5 * 20 };
 }

@@ -159,11 +159,37 @@ function batchMarks(p: Panel, b: ReportBatch, row: Row): string {
   );
 }
 
+/**
+ * A node's routing acknowledgements on its row: a flag at each (the switch away from the version
+ * after the close in its own colour, `class="switch"`); nothing when no NodeRouting was given.
+ */
+function ackMarks(p: Panel, node: string, row: Row): string[] {
+  const info = p.r.routing?.nodes.find((x) => x.node === node);
+  if (info === undefined) return [];
+  return info.acknowledgements
+    .filter((a) => p.s.has(a.at))
+    .map((a) => {
+      const isSwitch = a.at === info.switchedAt;
+      const x = n(p.s.x(a.at));
+      const cls = isSwitch ? p.c("switch") : p.c("ack");
+      const color = isSwitch ? "#6a1b9a" : "#8e8e8e";
+      const what = `${p.w.who(node)} acknowledged epoch ${a.epoch} at ${formatTime(a.at)}${isSwitch ? `: its switch, ${info.lagSeconds} s after the close` : ""}`;
+      return (
+        `<g class="${cls}" data-epoch="${a.epoch}">` +
+        `<line x1="${x}" y1="${n(row.y + 2)}" x2="${x}" y2="${n(row.y + row.h - 2)}" stroke="${color}" stroke-width="1.5" stroke-dasharray="2 2"/>` +
+        `<path d="M${x} ${n(row.y + 2)} l7 3 l-7 3 z" fill="${color}">${title(what)}</path></g>`
+      );
+    });
+}
+
 function nodeRows(p: Panel, rows: Row[], nodes: string[]): string[] {
   return nodes.map((node, k) => {
-    const body = p.r.batches
-      .filter((b) => b.node === node && p.s.has(b.anchoredAt))
-      .map((b) => batchMarks(p, b, rows[k]));
+    const body = [
+      ...p.r.batches
+        .filter((b) => b.node === node && p.s.has(b.anchoredAt))
+        .map((b) => batchMarks(p, b, rows[k])),
+      ...ackMarks(p, node, rows[k]),
+    ];
     const attrs = ` class="${p.c("node-row")}" data-node="${escapeXml(node)}"`;
     return rowGroup(rows[k], p.w.who(node), attrs, body);
   });
@@ -361,7 +387,14 @@ export function timelineSvg(report: IncidentReport, options: TimelineOptions = {
     s,
     c: (x) => prefix + x,
   };
-  const nodes = [...new Set(report.batches.map((b) => b.node))];
+  const nodes = [
+    ...new Set([
+      ...report.batches.map((b) => b.node),
+      ...(report.routing?.nodes ?? [])
+        .filter((x) => x.acknowledgements.length > 0)
+        .map((x) => x.node),
+    ]),
+  ];
   const payments = paymentLanes(p);
   const records = recordLanes(p);
   const verticals = verticalsOf(p);
