@@ -125,7 +125,7 @@ async function sendMined(
 
 export interface BenchChain {
   suite: Suite;
-  addresses: { anchor: string; settlement: string; actionLog: string };
+  addresses: { anchor: string; settlement: string; actionLog: string; routing: string };
   store: string;
   shape: ChainShape;
   rollbackAt: number;
@@ -338,6 +338,7 @@ export async function buildChain(
         anchor: anchorAddress,
         settlement: settlementAddress,
         actionLog: await suite.actionLog.getAddress(),
+        routing: await suite.routing.getAddress(),
       },
       store,
       shape,

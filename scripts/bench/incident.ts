@@ -96,6 +96,8 @@ export async function benchIncident(): Promise<unknown> {
       chain.addresses.settlement,
       "--action-log",
       chain.addresses.actionLog,
+      "--routing",
+      chain.addresses.routing,
       "--store",
       chain.store,
       "--out",
