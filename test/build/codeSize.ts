@@ -20,6 +20,7 @@ const CONTRACTS = [
   "InferenceAnchor",
   "InferenceSettlement",
   "AgentActionLog",
+  "NodeRouting",
 ] as const;
 
 interface SolcModule {

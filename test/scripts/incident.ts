@@ -353,8 +353,8 @@ describe("incident report (npm run incident) on the demo's story", function () {
           count,
           anchoredAt,
           tags,
-          recordsOfVersion: count,
-          evidence: ["verified", (batch as typeof A1).name],
+          recordsOfVersion: count as number | null,
+          evidence: ["verified", (batch as typeof A1).name as string | null],
           disputes,
         }))
         .concat([

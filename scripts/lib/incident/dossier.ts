@@ -12,18 +12,10 @@
  * - report.md and report.html (a self-contained page with the timeline).
  */
 import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 
+import { checkOutDir } from "../batch.js";
 import { CliError, describeFsError, fail } from "../cli.js";
 import { uniqueActions } from "./actions.js";
 import { summarizeIncident } from "./format.js";
@@ -119,19 +111,6 @@ export function actionLines(report: IncidentReport): unknown[] {
   return uniqueActions([...report.actions.whileLive, ...report.actions.servedByVersion]);
 }
 
-/** Refuses an output path that exists and is not an empty directory. */
-function checkOut(outDir: string, name: string): void {
-  try {
-    if (!statSync(outDir).isDirectory()) fail(`${name} exists and is not a directory`);
-    if (readdirSync(outDir).length > 0)
-      fail(`${name} exists and is not empty: choose a new directory`);
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
-    fail(`cannot use ${name}: ${describeFsError(e)}`);
-  }
-}
-
 /**
  * Builds the report with `build` (given the sink of records.jsonl) and writes the dossier `outDir`
  * atomically. Returns the report.
@@ -141,7 +120,7 @@ export async function writeDossier(
   build: (recordSink: (r: ReportRecord) => void) => Promise<IncidentReport>,
   name = outDir,
 ): Promise<IncidentReport> {
-  checkOut(outDir, name);
+  checkOutDir(outDir, name);
   const target = resolve(outDir);
   const parent = dirname(target);
   let tmp: string | undefined;
@@ -184,7 +163,7 @@ export async function writeDossier(
       if (e instanceof CliError) throw e;
       fail(`cannot write ${name}: ${describeFsError(e)}`);
     }
-    checkOut(outDir, name);
+    checkOutDir(outDir, name);
     try {
       renameSync(tmp, target);
     } catch (e) {

@@ -43,6 +43,32 @@ function isRangeLimit(message: string): boolean {
   return /range|limit|too many|exceed|max(imum)? (block|result)|query returned more/i.test(message);
 }
 
+/** A log as eth_getLogs returns it, hex quantities unparsed. */
+export interface RawLogEntry {
+  topics: string[];
+  data: string;
+  blockNumber: string;
+  transactionHash: string;
+  logIndex: string;
+}
+
+const byLogOrder = (a: Log, b: Log) => a.blockNumber - b.blockNumber || a.index - b.index;
+const byRawOrder = (a: RawLogEntry, b: RawLogEntry) =>
+  Number(a.blockNumber) - Number(b.blockNumber) || Number(a.logIndex) - Number(b.logIndex);
+
+/** `topics` with the one at `position` set to each ID_CHUNK of `values` in turn. */
+function* topicChunks(
+  topics: Array<string | string[] | null>,
+  position: number,
+  values: string[],
+): Generator<Array<string | string[] | null>> {
+  for (let i = 0; i < values.length; i += ID_CHUNK) {
+    const t = [...topics];
+    t[position] = values.slice(i, i + ID_CHUNK);
+    yield t;
+  }
+}
+
 /** Reads logs in [from, to] in ranges of `range` blocks, counting requests. */
 export class LogReader {
   requests = 0;
@@ -55,13 +81,17 @@ export class LogReader {
     private readonly range: number,
   ) {}
 
-  async logs(address: string, topics: Array<string | string[] | null>): Promise<Log[]> {
-    const out: Log[] = [];
+  /**
+   * `fetch` over [from, to] in ranges of `range` blocks, counting requests; a failed request is
+   * one line (suggesting a smaller --block-range only when the node says the range is too large).
+   */
+  private async ranged<T>(fetch: (start: number, end: number) => Promise<T[]>): Promise<T[]> {
+    const out: T[] = [];
     for (let start = this.from; start <= this.to; start += this.range) {
       const end = Math.min(start + this.range - 1, this.to);
-      let chunk: Log[];
+      let chunk: T[];
       try {
-        chunk = await this.provider.getLogs({ address, topics, fromBlock: start, toBlock: end });
+        chunk = await fetch(start, end);
       } catch (e) {
         const why = oneLine(e instanceof Error ? e.message : String(e));
         throw new CliError(
@@ -71,28 +101,23 @@ export class LogReader {
         );
       }
       this.requests++;
-      out.push(...chunk);
+      for (const x of chunk) out.push(x);
     }
-    out.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
     return out;
+  }
+
+  async logs(address: string, topics: Array<string | string[] | null>): Promise<Log[]> {
+    const out = await this.ranged((fromBlock, toBlock) =>
+      this.provider.getLogs({ address, topics, fromBlock, toBlock }),
+    );
+    return out.sort(byLogOrder);
   }
 
   /**
    * Like `logs`, as the node answers them (plain objects, no ethers Log per entry: lighter for
    * 10^5 logs), when the provider sends raw requests; else through `logs`.
    */
-  async rawLogs(
-    address: string,
-    topics: Array<string | string[] | null>,
-  ): Promise<
-    Array<{
-      topics: string[];
-      data: string;
-      blockNumber: string;
-      transactionHash: string;
-      logIndex: string;
-    }>
-  > {
+  async rawLogs(address: string, topics: Array<string | string[] | null>): Promise<RawLogEntry[]> {
     const send = (
       this.provider as unknown as { send?: (m: string, p: unknown[]) => Promise<unknown> }
     ).send;
@@ -105,36 +130,13 @@ export class LogReader {
         logIndex: toBeHex(l.index),
       }));
     }
-    const out: Array<{
-      topics: string[];
-      data: string;
-      blockNumber: string;
-      transactionHash: string;
-      logIndex: string;
-    }> = [];
-    for (let start = this.from; start <= this.to; start += this.range) {
-      const end = Math.min(start + this.range - 1, this.to);
-      let chunk: typeof out;
-      try {
-        chunk = (await send.call(this.provider, "eth_getLogs", [
+    const out = await this.ranged(
+      async (start, end) =>
+        (await send.call(this.provider, "eth_getLogs", [
           { address, topics, fromBlock: toBeHex(start), toBlock: toBeHex(end) },
-        ])) as typeof out;
-      } catch (e) {
-        const why = oneLine(e instanceof Error ? e.message : String(e));
-        throw new CliError(
-          `eth_getLogs for blocks ${start}-${end} failed` +
-            (isRangeLimit(why) ? " (the node limits ranges: try a smaller --block-range)" : "") +
-            `: ${why}`,
-        );
-      }
-      this.requests++;
-      for (const l of chunk) out.push(l);
-    }
-    out.sort(
-      (a, b) =>
-        Number(a.blockNumber) - Number(b.blockNumber) || Number(a.logIndex) - Number(b.logIndex),
+        ])) as RawLogEntry[],
     );
-    return out;
+    return out.sort(byRawOrder);
   }
 
   /** `rawLogs` with the topic at `position` one of `values` (queried in chunks). */
@@ -143,18 +145,12 @@ export class LogReader {
     topics: Array<string | string[] | null>,
     position: number,
     values: string[],
-  ): ReturnType<LogReader["rawLogs"]> {
-    const out: Awaited<ReturnType<LogReader["rawLogs"]>> = [];
-    for (let i = 0; i < values.length; i += ID_CHUNK) {
-      const t = [...topics];
-      t[position] = values.slice(i, i + ID_CHUNK);
+  ): Promise<RawLogEntry[]> {
+    const out: RawLogEntry[] = [];
+    for (const t of topicChunks(topics, position, values)) {
       for (const l of await this.rawLogs(address, t)) out.push(l);
     }
-    out.sort(
-      (a, b) =>
-        Number(a.blockNumber) - Number(b.blockNumber) || Number(a.logIndex) - Number(b.logIndex),
-    );
-    return out;
+    return out.sort(byRawOrder);
   }
 
   /** Like `logs`, with the topic at `position` one of `values` (queried in chunks). */
@@ -165,13 +161,10 @@ export class LogReader {
     values: string[],
   ): Promise<Log[]> {
     const out: Log[] = [];
-    for (let i = 0; i < values.length; i += ID_CHUNK) {
-      const t = [...topics];
-      t[position] = values.slice(i, i + ID_CHUNK);
-      out.push(...(await this.logs(address, t)));
+    for (const t of topicChunks(topics, position, values)) {
+      for (const l of await this.logs(address, t)) out.push(l);
     }
-    out.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
-    return out;
+    return out.sort(byLogOrder);
   }
 
   async timeOf(block: number): Promise<number> {

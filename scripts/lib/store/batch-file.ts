@@ -10,6 +10,7 @@ import { EncodedRecords } from "../batch.js";
 import { oneLine } from "../cli.js";
 import {
   type InferenceRecord,
+  RECORD_FIELDS,
   RECORD_JSON_MAX_BYTES,
   RecordError,
   parseRecord,
@@ -71,21 +72,6 @@ export function parseBatchFile(bytes: Uint8Array, name: string): EncodedRecords 
   return records;
 }
 
-const FIELDS_IN_ORDER = [
-  "format",
-  "requestId",
-  "modelId",
-  "version",
-  "blobId",
-  "inputHash",
-  "outputHash",
-  "proofPath",
-  "proofCommitment",
-  "agent",
-  "node",
-  "servedAt",
-] as const;
-
 /**
  * The record of a line without parseRecord's field checks, when the line looks canonical (the
  * fields in order, of the right JSON types); else undefined (the strict path then says why).
@@ -102,8 +88,8 @@ function fastLine(buf: Buffer, start: number, end: number): InferenceRecord | un
   }
   if (typeof value !== "object" || value === null) return undefined;
   const keys = Object.keys(value);
-  if (keys.length !== FIELDS_IN_ORDER.length) return undefined;
-  for (let i = 0; i < keys.length; i++) if (keys[i] !== FIELDS_IN_ORDER[i]) return undefined;
+  if (keys.length !== RECORD_FIELDS.length) return undefined;
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== RECORD_FIELDS[i]) return undefined;
   const v = value as unknown as InferenceRecord;
   const hex32 = (x: unknown) => typeof x === "string" && x.length === 66 && x.startsWith("0x");
   const hex20 = (x: unknown) => typeof x === "string" && x.length === 42 && x.startsWith("0x");
