@@ -29,7 +29,12 @@ export interface WebhookOptions {
 /** The outcome of one POST: delivered, worth retrying, or refused for good. */
 type Attempt = { ok: true } | { ok: false; retry: boolean; why: string };
 
-async function post(url: string, alert: Alert, timeoutMs: number): Promise<Attempt> {
+async function post(
+  url: string,
+  alert: Alert,
+  timeoutMs: number,
+  stop: AbortSignal,
+): Promise<Attempt> {
   try {
     const res = await fetch(url, {
       method: "POST",
@@ -39,7 +44,7 @@ async function post(url: string, alert: Alert, timeoutMs: number): Promise<Attem
         "x-watch-alert-kind": alert.kind,
       },
       body: JSON.stringify(alert),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]),
     });
     await res.arrayBuffer().catch(() => undefined);
     if (res.ok) return { ok: true };
@@ -47,8 +52,9 @@ async function post(url: string, alert: Alert, timeoutMs: number): Promise<Attem
     return { ok: false, retry, why: `HTTP ${res.status}${retry ? "" : " (refused)"}` };
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
-    const why =
-      err.name === "TimeoutError" || err.name === "AbortError"
+    const why = stop.aborted
+      ? "stopped"
+      : err.name === "TimeoutError" || err.name === "AbortError"
         ? `no answer within ${timeoutMs} ms`
         : oneLine(err.cause?.code ?? err.cause?.message ?? err.message);
     return { ok: false, retry: true, why };
@@ -60,6 +66,7 @@ export class WebhookQueue {
   private readonly queue: Alert[] = [];
   private worker: Promise<void> | undefined;
   private closed = false;
+  private readonly stop = new AbortController();
   private wake: (() => void) | undefined;
   private idleWaiters: Array<(empty: boolean) => void> = [];
   private readonly attempts: number;
@@ -105,9 +112,10 @@ export class WebhookQueue {
     return empty;
   }
 
-  /** Stops after the attempt in flight; what is queued stays in `pending`. */
+  /** Stops, cutting the attempt in flight short; what is not delivered stays in `pending`. */
   async close(): Promise<void> {
     this.closed = true;
+    this.stop.abort();
     this.wake?.();
     await this.worker;
   }
@@ -131,14 +139,14 @@ export class WebhookQueue {
         let outcome: Attempt = { ok: false, retry: true, why: "not sent" };
         for (;;) {
           attempt++;
-          outcome = await post(this.options.url, alert, this.timeoutMs);
+          outcome = await post(this.options.url, alert, this.timeoutMs, this.stop.signal);
           if (outcome.ok || !outcome.retry || attempt >= this.attempts || this.closed) break;
           const delay = Math.min(this.baseDelayMs * 2 ** (attempt - 1), this.maxDelayMs);
           this.options.onRetry?.(alert, attempt, outcome.why, delay);
           await this.sleep(delay);
           if (this.closed) break;
         }
-        if (!outcome.ok && this.closed && outcome.retry && attempt < this.attempts) break;
+        if (!outcome.ok && this.closed) break;
         this.queue.shift();
         if (outcome.ok) {
           this.delivered++;

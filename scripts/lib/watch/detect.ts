@@ -448,7 +448,7 @@ export class Rules {
       if (!this.watches(modelId)) return [];
       this.model(state, modelId).acks[getAddress(p.args.node)] = {
         epoch: Number(p.args.epoch),
-        at: Number(p.args.at),
+        at: Number(p.args[4]), // `at` (Result.at is a method)
       };
       return [];
     }
