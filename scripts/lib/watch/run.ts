@@ -15,7 +15,7 @@ import { resolveAddress } from "../chain.js";
 import { fail } from "../cli.js";
 import type { ToolConnection } from "../connect.js";
 import { type Eip1193Provider, retryingProvider } from "../rpc-retry.js";
-import { ContentStore, parseSource } from "../store/index.js";
+import { ContentStore, defaultStoreDir, parseSource } from "../store/index.js";
 import { type Alert, alertHumanLine, alertLine } from "./alert.js";
 import { EXIT_LOST, type WatchRequest } from "./args.js";
 import { WebhookQueue } from "./deliver.js";
@@ -160,7 +160,9 @@ export async function runWatch(
   };
   const names = new Map<string, string>();
   for (const m of request.models) if (m.name !== undefined) names.set(m.id.toLowerCase(), m.name);
-  const store = new ContentStore(io.path(request.store ?? ".trail/store"));
+  const store = new ContentStore(
+    request.store === undefined ? defaultStoreDir() : io.path(request.store),
+  );
   watch = new Watch({
     chainId,
     provider: provider as unknown as Provider,
