@@ -13,7 +13,7 @@ import { join } from "node:path";
 
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { expect } from "chai";
-import { getAddress, type Provider } from "ethers";
+import { BrowserProvider, getAddress, type Provider } from "ethers";
 import { network } from "hardhat";
 
 import { DEMO_MODEL, ROLLBACK_REASON_URI, requestOf } from "../../scripts/demo/scenario.js";
@@ -27,7 +27,9 @@ import {
   parseWatchArgs,
   readState,
 } from "../../scripts/lib/watch/index.js";
+import type { Eip1193Provider } from "../../scripts/lib/rpc-retry.js";
 import { ROOT, expectOneLineError, runScript } from "../helpers/cli-run.js";
+import { FlakyEip1193ProviderTestDouble } from "../helpers/flaky-provider.js";
 import { type WatchStory, receiver, storyWatch, watchStory } from "../helpers/watch-fixture.js";
 
 const connection = await network.create();
@@ -365,6 +367,36 @@ describe("the watch (npm run watch)", function () {
     // read from the blocks before the start.
     expect(alerts).to.deep.equal(full.filter((a) => a.block.number > rollbackBlock));
     expect(alerts[0].kind).to.equal("unacknowledged");
+  });
+
+  it("a node that fails requests: the failed range is read again, the alerts are the same, none twice", async function () {
+    const s = await networkHelpers.loadFixture(story);
+    const full = await watchAll(s);
+    const flaky = new FlakyEip1193ProviderTestDouble(
+      connection.provider as unknown as Eip1193Provider,
+      20,
+    );
+    const flakyProvider = new BrowserProvider(flaky, 31337, { staticNetwork: true });
+    const notices: string[] = [];
+    const { watch, alerts } = storyWatch(connection, s, {
+      provider: flakyProvider as unknown as Provider,
+      registry: s.registry.connect(flakyProvider) as typeof s.registry,
+      anchor: s.anchor.connect(flakyProvider) as typeof s.anchor,
+      notice: (line) => notices.push(line),
+      pollMs: 1,
+      blockRange: 1,
+    });
+    // init reads nothing before block 0; a failure there would be the command's one line.
+    await watch.init();
+    const stop = new AbortController();
+    const guard = setTimeout(() => stop.abort(), 60_000);
+    await watch.follow(stop.signal, await provider.getBlockNumber());
+    clearTimeout(guard);
+    expect(flaky.failed).to.be.greaterThan(5);
+    expect(alerts).to.deep.equal(full);
+    expect(
+      notices.some((l) => /^reading from block \d+ failed \(.*\); trying again in/.test(l)),
+    ).to.equal(true);
   });
 
   it("parses the command line; bad arguments are one line", function () {
