@@ -7,6 +7,7 @@
  * answers (bounded, the watch goes on, every loss reported); a restart from the state file (once
  * only, none missing, undelivered alerts delivered first); --from-block; the command line's errors.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -456,6 +457,154 @@ describe("the watch (npm run watch)", function () {
       "watch",
       /^watch: cannot reach network sepolia: /,
     );
+  });
+});
+
+/**
+ * The command line end to end: `scripts/watch.ts` as a child process against a real `hardhat node`
+ * on 127.0.0.1:8745 (the network `sepolia` of hardhat.config.ts pointed there through its
+ * configuration variables), with the story played on that node and a webhook receiver on loopback.
+ */
+describe("the watch's command line against a hardhat node (port 8745)", function () {
+  this.timeout(300_000);
+  const URL_8745 = "http://127.0.0.1:8745";
+  const env = {
+    SEPOLIA_RPC_URL: URL_8745,
+    SEPOLIA_PRIVATE_KEY: "0x" + "11".repeat(32), // never used to sign: the watch only reads
+  };
+  let node: ChildProcess | undefined;
+  let nodeConnection: Awaited<ReturnType<typeof network.create>> | undefined;
+  let s: WatchStory;
+  let dir: string;
+  let latest: number;
+  let expected: Alert[];
+
+  before(async function () {
+    dir = mkdtempSync(join(tmpdir(), "watch-cli-"));
+    const answers = async () => {
+      try {
+        const r = await fetch(URL_8745, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+        });
+        return (await r.json()).result === "0x7a69";
+      } catch {
+        return false;
+      }
+    };
+    if (await answers()) throw new Error(`port 8745 is in use: stop that process first`);
+    node = spawn(
+      join(ROOT, "node_modules", ".bin", "hardhat"),
+      ["node", "--hostname", "127.0.0.1", "--port", "8745"],
+      { cwd: ROOT, stdio: "ignore" },
+    );
+    for (let i = 0; i < 120 && !(await answers()); i++) {
+      if (node.exitCode !== null) throw new Error(`hardhat node exited (${node.exitCode})`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    nodeConnection = await network.create({ network: "localhost", override: { url: URL_8745 } });
+    s = await watchStory(nodeConnection, dir);
+    latest = await nodeConnection.ethers.provider.getBlockNumber();
+    const { watch, alerts } = storyWatch(nodeConnection, s, { ackGraceSeconds: DEFAULT_ACK_GRACE });
+    await watch.init();
+    await watch.runUntil(latest);
+    expected = alerts;
+  });
+  after(async function () {
+    await nodeConnection?.close();
+    if (node !== undefined && node.exitCode === null) {
+      node.kill();
+      await new Promise((r) => node!.once("exit", r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cli = (extra: string[]) =>
+    runScript(
+      "watch.ts",
+      ROOT,
+      [
+        "--network",
+        "sepolia",
+        "--anchor",
+        s.anchor.target as string,
+        "--settlement",
+        s.settlement.target as string,
+        "--routing",
+        s.routing.target as string,
+        "--model",
+        DEMO_MODEL,
+        "--store",
+        join(dir, "store"),
+        "--until-block",
+        String(latest),
+        "--poll",
+        "0.1",
+        ...extra,
+      ],
+      env,
+    );
+  const lines = (stdout: string) =>
+    stdout
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as Alert);
+
+  it("prints every alert as a JSON line and posts it to the webhook, in order; exit 0; a restart raises nothing", async function () {
+    const server = await receiver((n) => (n === 1 ? 503 : 200));
+    try {
+      const state = join(dir, "state.json");
+      const run = await cli(["--from-block", "0", "--webhook", server.base, "--state", state]);
+      expect(run.code, run.stderr).to.equal(0);
+      const printed = lines(run.stdout);
+      expect(printed).to.have.length(expected.length);
+      expect(printed).to.deep.equal(expected);
+      for (const a of printed) expect(validate(a), JSON.stringify(validate.errors)).to.equal(true);
+      expect(server.received.map((r) => r.body)).to.deep.equal(printed);
+      expect(run.stderr).to.match(/watch: ALERT rollback at block \d+ /);
+      expect(run.stderr).to.match(/attempt 1 failed \(HTTP 503\)/);
+      expect(run.stderr).to.include(`; ${printed.length} delivered, 0 lost`);
+      expect(run.stderr).not.to.match(/\n\s+at /);
+
+      const again = await cli(["--webhook", server.base, "--state", state]);
+      expect(again.code, again.stderr).to.equal(0);
+      expect(again.stdout).to.equal("");
+      expect(server.received).to.have.length(printed.length);
+
+      expectOneLineError(
+        await cli(["--state", state, "--from-block", "3"]),
+        "watch",
+        /^watch: the state file .* resumes at block \d+: drop --from-block or use another --state$/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a webhook that never answers: the watch finishes, names every lost alert, exit 5", async function () {
+    const server = await receiver(() => "hang");
+    try {
+      const run = await cli([
+        "--from-block",
+        "0",
+        "--webhook",
+        server.base,
+        "--webhook-timeout",
+        "100",
+        "--webhook-attempts",
+        "2",
+        "--quiet",
+      ]);
+      expect(run.code, run.stderr).to.equal(5);
+      expect(lines(run.stdout)).to.deep.equal(expected);
+      const lost = run.stderr.split("\n").filter((l) => l.startsWith("watch: LOST: alert "));
+      expect(lost.map((l) => l.split(" ")[3])).to.deep.equal(expected.map((a) => a.id));
+      expect(lost[0]).to.match(/after 2 attempt\(s\): no answer within 100 ms; the watch goes on$/);
+      expect(run.stderr).to.match(/: exit 5\n$/);
+    } finally {
+      await server.close();
+    }
   });
 });
 
