@@ -16,6 +16,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { expect } from "chai";
 import { BrowserProvider, getAddress, type Provider } from "ethers";
 import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
 
 import { DEMO_MODEL, ROLLBACK_REASON_URI, requestOf } from "../../scripts/demo/scenario.js";
 import { findEntries } from "../../scripts/lib/anchoring.js";
@@ -473,7 +474,7 @@ describe("the watch's command line against a hardhat node (port 8745)", function
     SEPOLIA_PRIVATE_KEY: "0x" + "11".repeat(32), // never used to sign: the watch only reads
   };
   let node: ChildProcess | undefined;
-  let nodeConnection: Awaited<ReturnType<typeof network.create>> | undefined;
+  let nodeConnection: NetworkConnection | undefined;
   let s: WatchStory;
   let dir: string;
   let latest: number;
@@ -488,7 +489,7 @@ describe("the watch's command line against a hardhat node (port 8745)", function
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
         });
-        return (await r.json()).result === "0x7a69";
+        return ((await r.json()) as { result?: string }).result === "0x7a69";
       } catch {
         return false;
       }
@@ -503,7 +504,10 @@ describe("the watch's command line against a hardhat node (port 8745)", function
       if (node.exitCode !== null) throw new Error(`hardhat node exited (${node.exitCode})`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    nodeConnection = await network.create({ network: "localhost", override: { url: URL_8745 } });
+    nodeConnection = (await network.create({
+      network: "localhost",
+      override: { url: URL_8745 },
+    })) as unknown as NetworkConnection;
     s = await watchStory(nodeConnection, dir);
     latest = await nodeConnection.ethers.provider.getBlockNumber();
     const { watch, alerts } = storyWatch(nodeConnection, s, { ackGraceSeconds: DEFAULT_ACK_GRACE });

@@ -22,6 +22,8 @@ export interface AlertSink {
   /** Alerts raised but not yet delivered (saved in the state file). */
   pending(): Alert[];
   put(alert: Alert): void;
+  /** False when nothing is delivered (no webhook): new alerts are then not kept as pending. */
+  delivers?: boolean;
 }
 
 export interface WatchOptions extends Omit<RulesOptions, "provider"> {
@@ -160,21 +162,19 @@ export class Watch {
       toBlock: to,
     });
     logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
-    const models = structuredClone(this.state.models);
+    // Applied to a copy: the state (which a delivery may save meanwhile) changes only once the
+    // whole range is read.
+    const working = { ...this.state, models: structuredClone(this.state.models) };
     const raised = new Set(this.raised);
-    let alerts: Alert[];
-    try {
-      alerts = await this.rules.apply(this.state, raised, logs, from, to, history);
-    } catch (e) {
-      this.state.models = models;
-      throw e;
-    }
+    const alerts = await this.rules.apply(working, raised, logs, from, to, history);
+    this.state.models = working.models;
     this.raised = raised;
     this.state.nextBlock = to + 1;
     if (history) return;
     // Saved with this range's alerts pending before they are emitted (see the file doc).
     if (this.o.statePath !== undefined) {
-      this.state.pending = [...this.o.sink.pending(), ...alerts];
+      const pending = this.o.sink.pending();
+      this.state.pending = this.o.sink.delivers === false ? pending : [...pending, ...alerts];
       this.state.raised = [...this.raised];
       writeState(this.o.statePath, this.state);
     }

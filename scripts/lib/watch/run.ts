@@ -151,7 +151,9 @@ export async function runWatch(
           },
         });
   const sink = {
-    pending: (): Alert[] => queue?.pending ?? [],
+    // Without a webhook, what a previous run did not deliver is kept for a run with one.
+    pending: (): Alert[] => queue?.pending ?? state?.pending ?? [],
+    delivers: queue !== undefined,
     put: (a: Alert) => {
       io.stdout(alertLine(a));
       if (!request.quiet) say(alertHumanLine(a));
@@ -200,11 +202,13 @@ export async function runWatch(
     throw retrying.unavailable ?? e;
   }
   // Alerts a previous run raised but did not deliver go first, in their order.
-  if (state !== undefined && queue !== undefined) {
-    if (state.pending.length > 0) {
+  if (state !== undefined && state.pending.length > 0) {
+    if (queue === undefined) {
+      say(`${state.pending.length} alert(s) of a previous run wait for a webhook (--webhook)`);
+    } else {
       say(`delivering ${state.pending.length} alert(s) a previous run did not deliver`);
+      for (const a of state.pending) queue.enqueue(a);
     }
-    for (const a of state.pending) queue.enqueue(a);
   }
   say(
     `watching chain ${chainId} from block ${watch.state.nextBlock}` +
