@@ -369,6 +369,16 @@ describe("the watch (npm run watch)", function () {
     // read from the blocks before the start.
     expect(alerts).to.deep.equal(full.filter((a) => a.block.number > rollbackBlock));
     expect(alerts[0].kind).to.equal("unacknowledged");
+    const ahead = storyWatch(connection, s, { fromBlock: (await provider.getBlockNumber()) + 2 });
+    try {
+      await ahead.watch.init();
+      expect.fail("expected a CliError");
+    } catch (e) {
+      expect(e).to.be.instanceOf(CliError);
+      expect((e as Error).message).to.match(
+        /^--from-block \d+ is ahead of the chain \(the next block to read is \d+\)$/,
+      );
+    }
   });
 
   it("a node that fails requests: the failed range is read again, the alerts are the same, none twice", async function () {

@@ -12,7 +12,7 @@
  */
 import type { Log, Provider } from "ethers";
 
-import { oneLine } from "../cli.js";
+import { CliError, oneLine } from "../cli.js";
 import type { Alert } from "./alert.js";
 import { Rules, type RulesOptions } from "./detect.js";
 import { type WatchState, emptyState, writeState } from "./state.js";
@@ -86,7 +86,13 @@ export class Watch {
       this.raised = new Set(this.state.raised);
       return;
     }
-    const start = this.o.fromBlock ?? Math.max(0, (await this.head()) + 1);
+    const next = Math.max(0, (await this.head()) + 1);
+    const start = this.o.fromBlock ?? next;
+    if (start > next) {
+      throw new CliError(
+        `--from-block ${start} is ahead of the chain (the next block to read is ${next})`,
+      );
+    }
     const historyFrom = Math.min(this.o.historyFrom ?? 0, start);
     this.state = emptyState(this.o.chainId, this.o.contracts, historyFrom);
     if (start > historyFrom) {
