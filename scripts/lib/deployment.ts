@@ -396,7 +396,7 @@ function parametersFromJournal(
           promotionDelay: registry?.[1],
           proposalGracePeriod: registry?.[2],
           maxAnchorDelay: anchor?.[2],
-          holdPeriod: settlement?.[3],
+          holdPeriod: settlement?.[4],
           adminExecutionDelay: admin?.[2],
         },
       },
@@ -761,6 +761,11 @@ export async function readSuiteState(
     const routing = new Contract(addresses.routing, suiteInterface("NodeRouting"), provider);
     await link("NodeRouting.registry()", routing.registry({ blockTag }), addresses.registry);
     await link("NodeRouting.anchor()", routing.anchor({ blockTag }), addresses.anchor);
+    await link(
+      "InferenceSettlement.nodeRouting()",
+      settlement.nodeRouting({ blockTag }),
+      addresses.routing,
+    );
   }
 
   return {
