@@ -382,6 +382,24 @@ describe("verify-deployment", function () {
       );
       expect(kinds(report)).to.include("history");
     });
+
+    it("reports a NodeRouting that is not the one the settlement reads", async function () {
+      const suite = await deployed();
+      const other = await ethers.deployContract("NodeRouting", [
+        suite.addresses.registry,
+        suite.addresses.anchor,
+      ]);
+      const otherAddress = await other.getAddress();
+      const report = await verifyDeployment(
+        ethers.provider,
+        { ...suite.addresses, routing: otherAddress },
+        { parameters: suite.parameters, deployer: suite.deployer.address },
+        { fromBlock: suite.fromBlock },
+      );
+      expect(report.findings.filter((f) => f.kind === "link").map((f) => f.message)).to.deep.equal([
+        `InferenceSettlement.nodeRouting() is ${suite.addresses.routing}, expected ${otherAddress}`,
+      ]);
+    });
   });
 
   describe("anchor state", function () {
