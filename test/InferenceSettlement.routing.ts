@@ -2,13 +2,13 @@
  * InferenceSettlement.settleToRoutable: a payer that requires its payee to have acknowledged the
  * live epoch on NodeRouting. The refusal names the node, its last acknowledged epoch and the live
  * one, and moves nothing; otherwise it is exactly settle. The attacks of its NatSpec: a stale node
- * after a rollback, an acknowledgement in the rollback's block (before and after it), a payment
- * made before the node went stale, a token re-entering through it.
+ * after a rollback, an acknowledgement in the rollback's block (before and after it), a removed
+ * operator, a payment made before the node went stale, a token re-entering through it.
  */
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import type { ReentrantTokenTestDouble } from "../types/ethers-contracts/index.js";
+import type { ERC20TestDouble, ReentrantTokenTestDouble } from "../types/ethers-contracts/index.js";
 import { inOneBlock, sendRollback } from "./helpers/anchor-fixture.js";
 import {
   AMOUNT,
@@ -83,12 +83,21 @@ describe("InferenceSettlement: settleToRoutable", function () {
     await expectNotRoutable(f, 0n, await liveEpoch(f));
   });
 
-  it("settles to a payee that acknowledged the live epoch exactly as settle does", async function () {
+  it("settles to a payee that acknowledged the live epoch exactly as settle does, and records the check", async function () {
     const f = await load();
     await acknowledgeLive(f);
+    const [, ackAt] = await f.routing.lastAcknowledged(MODEL_ID, f.payee.address);
     const requestId = nextRequestId();
     const tx = settleTx(f, { toRoutable: true, requestId });
     await expect(tx).to.emit(f.settlement, "Settled");
+    await expect(tx)
+      .to.emit(f.settlement, "PayeeRoutingChecked")
+      .withArgs(
+        settlementIdOf(f.payer.address, requestId),
+        f.payee.address,
+        await liveEpoch(f),
+        ackAt,
+      );
     const receipt = (await (await tx).wait())!;
     const log = receipt.logs
       .map((l) => f.settlement.interface.parseLog(l))
@@ -163,7 +172,7 @@ describe("InferenceSettlement: settleToRoutable", function () {
     await expect(settleTx(f, { toRoutable: true })).to.emit(f.settlement, "Settled");
   });
 
-  it("keeps settle's other checks, after its own: version, epoch, zero arguments, a repeated request", async function () {
+  it("keeps settle's checks, in settle's order: version, epoch, zero arguments, a repeated request, the hold-period guard", async function () {
     const f = await load();
     await acknowledgeLive(f);
     const e = await liveEpoch(f);
@@ -182,8 +191,84 @@ describe("InferenceSettlement: settleToRoutable", function () {
     await expect(settleTx(f, { toRoutable: true, requestId }))
       .to.be.revertedWithCustomError(f.settlement, "SettlementExists")
       .withArgs(s.id);
-    // The zero payee has never acknowledged: the routing check answers first.
-    await expectNotRoutable(f, 0n, e, ethers.ZeroAddress);
+    // settle's own checks answer first, in its order: a zero payee is a zero argument.
+    await expect(
+      settleTx(f, { toRoutable: true, payee: ethers.ZeroAddress }),
+    ).to.be.revertedWithCustomError(f.settlement, "SettlementZeroArgument");
+    // The payer's hold-period guard, after the routing check (inside settle).
+    const hold = await f.settlement.holdPeriod();
+    await expect(settleTx(f, { toRoutable: true, minHoldPeriod: hold + 1n }))
+      .to.be.revertedWithCustomError(f.settlement, "SettlementHoldPeriodTooShort")
+      .withArgs(hold, hold + 1n);
+  });
+
+  it("reports a stale version before a stale payee, as settle would", async function () {
+    const f = await load();
+    await expect(settleTx(f, { toRoutable: true, version: 1 }))
+      .to.be.revertedWithCustomError(f.settlement, "VersionBoundVersionMismatch")
+      .withArgs(MODEL_ID, 1, 2);
+  });
+
+  it("refuses an operator removed after acknowledging the live epoch, and a payee routable only for another model", async function () {
+    const f = await load();
+    await acknowledgeLive(f);
+    const e = await liveEpoch(f);
+    await (await f.anchor.connect(f.governor).setOperator(MODEL_ID, f.payee.address, false)).wait();
+    await expectNotRoutable(f, e, e);
+
+    const g = await load();
+    await promote(g, 1, OTHER_MODEL_ID);
+    await (
+      await g.anchor.connect(g.governor).setOperator(OTHER_MODEL_ID, g.otherNode.address, true)
+    ).wait();
+    const [, otherEpoch] = await g.registry.live(OTHER_MODEL_ID);
+    await (await g.routing.connect(g.otherNode).acknowledge(OTHER_MODEL_ID, otherEpoch)).wait();
+    await expectNotRoutable(g, 0n, await liveEpoch(g), g.otherNode.address);
+  });
+
+  it("an acknowledgement mined before a rollback in the same block leaves the payee stale", async function () {
+    const f = await load();
+    const e2 = await liveEpoch(f);
+    const at = BigInt(await time.latest()) + 10n;
+    await inOneBlock(connection, at, [
+      () => f.routing.connect(f.payee).acknowledge(MODEL_ID, e2, { gasLimit: 200_000 }),
+      () =>
+        sendRollback(f.registry, f.guardian, MODEL_ID, 1, Disposition.Faulty, {
+          gasLimit: 2_000_000,
+        }),
+    ]);
+    await expectNotRoutable(f, e2, await liveEpoch(f));
+  });
+
+  it("refuses a fee-on-transfer token through settleToRoutable as settle does", async function () {
+    const f = await load();
+    await acknowledgeLive(f);
+    const feeToken = (await ethers.deployContract(
+      "FeeOnTransferTokenTestDouble",
+    )) as unknown as ERC20TestDouble;
+    await fund(feeToken, await f.settlement.getAddress(), [f.payer]);
+    const amount = 1000n;
+    await expect(settleTx(f, { toRoutable: true, token: feeToken, amount }))
+      .to.be.revertedWithCustomError(f.settlement, "SettlementTransferMismatch")
+      .withArgs(await feeToken.getAddress(), amount, amount - amount / 100n);
+    expect(await feeToken.balanceOf(f.payer.address)).to.equal(MINTED);
+  });
+
+  it("cannot be deployed with a routing address that has no code", async function () {
+    const f = await load();
+    const factory = await ethers.getContractFactory("InferenceSettlement");
+    const nowhere = f.recipient.address;
+    await expect(
+      factory.deploy(
+        await f.manager.getAddress(),
+        await f.registry.getAddress(),
+        await f.anchor.getAddress(),
+        nowhere,
+        3600,
+      ),
+    )
+      .to.be.revertedWithCustomError(f.settlement, "SettlementRoutingWithoutCode")
+      .withArgs(nowhere);
   });
 
   it("does not reach a payment made while the payee was routable: it is claimed after the payee goes stale", async function () {
