@@ -10,6 +10,7 @@ import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 import {IInferenceAnchor} from "./interfaces/IInferenceAnchor.sol";
 import {IInferenceSettlement} from "./interfaces/IInferenceSettlement.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {INodeRouting} from "./interfaces/INodeRouting.sol";
 import {InferenceRecord} from "./libraries/InferenceRecordLib.sol";
 import {VersionBound} from "./VersionBound.sol";
 
@@ -70,6 +71,19 @@ import {VersionBound} from "./VersionBound.sol";
  *   time, and the proof deadline derives from it. A governor (or a stolen governor key) could
  *   front-run a payment with `setHoldPeriod(0)`, leaving the payer no contest, challenge or
  *   refund: the payer passes `minHoldPeriod` and `settle` reverts below it.
+ * - A payer paying after a rollback could pay a node that has not switched back: it calls
+ *   {settleToRoutable}, which requires the payee to be an operator of the model that
+ *   acknowledged the live epoch on `nodeRouting`. A node could acknowledge without switching, to
+ *   stay payable: its acknowledgement is public and dated by its block, so its later records
+ *   claiming the old version contradict it (the incident report flags them; a challenge of one
+ *   still refunds, and the payer can contest). An operator removed after acknowledging could
+ *   stay payable until the next switch: it must still be an operator on the anchor. A node could
+ *   acknowledge just ahead of the payment (front-running it): then it committed to the live
+ *   epoch before being paid, which is what the payer asked for. The payer cannot use the check
+ *   against a payee after paying: it is read at settle time only, and the payment's rules never
+ *   read it again; {PayeeRoutingChecked} records, once, that it was applied and which
+ *   acknowledgement passed it. Governance has no say: `nodeRouting` is fixed at deployment and
+ *   NodeRouting has no admin.
  * - A caller could pass details that differ from what was settled: the details are checked
  *   against the stored hash commitment (including the refund cache below, which is keyed by
  *   the committed model, epoch and token).
@@ -133,6 +147,12 @@ contract InferenceSettlement is
     /// @notice The anchor whose records challenges are checked against.
     IInferenceAnchor public immutable anchor;
 
+    /// @inheritdoc IInferenceSettlement
+    /// @dev Named `nodeRouting`, not `routing`: at today's selectors, `routing()` added one
+    /// dispatcher comparison (22 gas) before `settle`, `claim`, `contest` and `refund`; this name
+    /// adds none (`npm run bench` records settle's gas; see the README's gas table).
+    INodeRouting public immutable nodeRouting;
+
     /// @dev settlement id => keccak256(details) with its low byte replaced by the state.
     mapping(bytes32 settlementId => uint256) private _settlements;
     mapping(bytes32 modelId => mapping(uint32 epoch => mapping(IERC20 token => PackedVolume)))
@@ -143,20 +163,31 @@ contract InferenceSettlement is
      * @param initialAuthority The AccessManager (GOVERNOR sets the hold period).
      * @param modelRegistry The model registry.
      * @param inferenceAnchor The inference anchor.
+     * @param routingContract The nodes' acknowledgements, read by {settleToRoutable}.
      * @param initialHoldPeriod Seconds between settlement and release.
      */
     constructor(
         address initialAuthority,
         IModelRegistry modelRegistry,
         IInferenceAnchor inferenceAnchor,
+        INodeRouting routingContract,
         uint32 initialHoldPeriod
     ) VersionBound(modelRegistry) AccessManaged(initialAuthority) {
         _checkHoldPeriod(initialHoldPeriod);
+        // Immutable: a routing address without code would make every settleToRoutable revert
+        // without a reason, for the contract's whole life.
+        if (address(routingContract).code.length == 0) {
+            revert SettlementRoutingWithoutCode(address(routingContract));
+        }
         anchor = inferenceAnchor;
+        nodeRouting = routingContract;
         _holdPeriod = initialHoldPeriod;
     }
 
     /// @inheritdoc IInferenceSettlement
+    /// @dev `public`, not `external`, so that {settleToRoutable} runs this very body (an internal
+    /// function shared by both would cost `settle` a jump and its stack work on every payment):
+    /// the legacy code generator dispatches both the same way.
     function settle(
         bytes32 modelId,
         uint32 expectedVersion,
@@ -166,7 +197,7 @@ contract InferenceSettlement is
         uint256 amount,
         bytes32 requestId,
         uint32 minHoldPeriod
-    ) external nonReentrant returns (bytes32 settlementId) {
+    ) public nonReentrant returns (bytes32 settlementId) {
         if (payee == address(0) || amount == 0) revert SettlementZeroArgument();
         settlementId = settlementIdOf(msg.sender, requestId);
         if (_settlements[settlementId] != 0) revert SettlementExists(settlementId);
@@ -196,6 +227,42 @@ contract InferenceSettlement is
         uint256 received = _balanceOfSelf(token) - before;
         if (received != amount) revert SettlementTransferMismatch(address(token), amount, received);
         _emitSettled(settlementId, details);
+    }
+
+    /// @inheritdoc IInferenceSettlement
+    /// @dev Not `nonReentrant` itself: {settle} is, and the calls before it are static calls to the
+    /// immutable registry, anchor and `nodeRouting`, which cannot change state. {settle}'s own
+    /// argument, request and version checks come first, so a payer learns the same cause as from
+    /// {settle}; they cost little here, where their storage is then warm for {settle}.
+    function settleToRoutable(
+        bytes32 modelId,
+        uint32 expectedVersion,
+        uint32 expectedEpoch,
+        address payee,
+        IERC20 token,
+        uint256 amount,
+        bytes32 requestId,
+        uint32 minHoldPeriod
+    ) external returns (bytes32 settlementId) {
+        if (payee == address(0) || amount == 0) revert SettlementZeroArgument();
+        settlementId = settlementIdOf(msg.sender, requestId);
+        if (_settlements[settlementId] != 0) revert SettlementExists(settlementId);
+        uint32 liveEpoch = _requireLive(modelId, expectedVersion, expectedEpoch);
+        (uint32 acknowledged, uint48 acknowledgedAt) = nodeRouting.lastAcknowledged(modelId, payee);
+        if (acknowledged != liveEpoch || !anchor.isOperator(modelId, payee)) {
+            revert SettlementPayeeNotRoutable(modelId, payee, acknowledged, liveEpoch);
+        }
+        settle(
+            modelId,
+            expectedVersion,
+            expectedEpoch,
+            payee,
+            token,
+            amount,
+            requestId,
+            minHoldPeriod
+        );
+        emit PayeeRoutingChecked(settlementId, payee, liveEpoch, acknowledgedAt);
     }
 
     /// @inheritdoc IInferenceSettlement

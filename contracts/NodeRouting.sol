@@ -20,7 +20,8 @@ import {INodeRouting} from "./interfaces/INodeRouting.sol";
  * - Anyone could acknowledge for a node: the node is always `msg.sender`, and must be an operator
  *   of the model on the anchor (the account that anchors its records).
  * - A node could try to rewrite when it switched: acknowledgements are append-only, one per epoch,
- *   times from the block; a removed operator's acknowledgements stay.
+ *   times from the block; a removed operator's acknowledgements stay (as history: it is not
+ *   routable once removed, even before the next switch).
  * - Governance has no say here: there is no admin, no pause, nothing to configure.
  */
 contract NodeRouting is INodeRouting {
@@ -92,7 +93,11 @@ contract NodeRouting is INodeRouting {
         (, uint32 liveEpoch, ) = registry.live(modelId);
         Acknowledgement[] storage acks = _acks[modelId][node];
         uint256 n = acks.length;
-        return liveEpoch != 0 && n != 0 && acks[n - 1].epoch == liveEpoch;
+        return
+            liveEpoch != 0 &&
+            n != 0 &&
+            acks[n - 1].epoch == liveEpoch &&
+            anchor.isOperator(modelId, node);
     }
 
     /// @inheritdoc INodeRouting

@@ -36,8 +36,8 @@ const LABELLED_ROLES = ["PUBLISHER", "GOVERNOR", "GUARDIAN"] as const;
  *
  * Same order and semantics as scripts/lib/deploy-local.ts, in phases that each wait for the
  * previous one (Ignition batches the futures within a phase): deploy AccessManager (the deployer,
- * account 0, as initial admin), ModelRegistry, InferenceAnchor, InferenceSettlement,
- * AgentActionLog, NodeRouting; give each restricted function its role from the role table; label the roles;
+ * account 0, as initial admin), ModelRegistry, InferenceAnchor, NodeRouting,
+ * InferenceSettlement, AgentActionLog; give each restricted function its role from the role table; label the roles;
  * make GUARDIAN the guardian of GOVERNOR and PUBLISHER; grant GOVERNOR and ADMIN (with
  * adminExecutionDelay) to the governance Safe, GUARDIAN to the guardian Safe, PUBLISHER to each
  * publisher; finally the deployer renounces ADMIN and keeps nothing.
@@ -56,17 +56,18 @@ export function buildRollbackTrailModule(deploymentParameters: unknown, source =
       { from },
     );
     const anchor = m.contract("InferenceAnchor", [manager, registry, p.maxAnchorDelay], { from });
+    // Not AccessManaged: nodes acknowledge the live epoch; nobody configures anything. Before
+    // the settlement, which reads it (settleToRoutable).
+    const routing = m.contract("NodeRouting", [registry, anchor], { from });
     const settlement = m.contract(
       "InferenceSettlement",
-      [manager, registry, anchor, p.holdPeriod],
+      [manager, registry, anchor, routing, p.holdPeriod],
       { from },
     );
     const actionLog = m.contract("AgentActionLog", [registry, anchor], {
       from,
       after: [settlement],
     });
-    // Not AccessManaged: nodes acknowledge the live epoch; nobody configures anything.
-    const routing = m.contract("NodeRouting", [registry, anchor], { from, after: [actionLog] });
 
     const targets = {
       ModelRegistry: registry,
@@ -78,7 +79,7 @@ export function buildRollbackTrailModule(deploymentParameters: unknown, source =
         m.call(manager, "setTargetFunctionRole", [targets[contract], selectors, Role[role]], {
           id: FutureIds.wire(contract, role),
           from,
-          after: [routing],
+          after: [actionLog],
         }),
       ),
     );

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ZeroAddress, id, type BaseContract } from "ethers";
+import { ZeroAddress, id, type BaseContract, type Interface } from "ethers";
 import { network } from "hardhat";
 
 import {
@@ -40,11 +40,12 @@ interface Relayed {
 const registryCall =
   (fn: string, args: (f: SettlementFixture) => unknown[] | Promise<unknown[]>) =>
   async (f: SettlementFixture) =>
-    f.registry.interface.encodeFunctionData(fn, await args(f));
+    // The generic Interface signature: TypeChain's overloads accept only literal names.
+    (f.registry.interface as Interface).encodeFunctionData(fn, await args(f));
 const anchorCall =
   (fn: string, args: (f: SettlementFixture) => unknown[] | Promise<unknown[]>) =>
   async (f: SettlementFixture) =>
-    f.anchor.interface.encodeFunctionData(fn, await args(f));
+    (f.anchor.interface as Interface).encodeFunctionData(fn, await args(f));
 
 const REGISTRY = {
   target: (f: SettlementFixture) => f.registry,

@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {InferenceAnchor} from "../contracts/InferenceAnchor.sol";
 import {InferenceSettlement} from "../contracts/InferenceSettlement.sol";
+import {NodeRouting} from "../contracts/NodeRouting.sol";
 import {IInferenceSettlement} from "../contracts/interfaces/IInferenceSettlement.sol";
 import {IModelRegistry} from "../contracts/interfaces/IModelRegistry.sol";
 import {Roles} from "../contracts/libraries/Roles.sol";
@@ -45,7 +46,13 @@ contract InferenceSettlementInvariantTest is RegistryTestBase {
         vm.warp(START);
         _deploy(DELAY, GRACE);
         anchor = new InferenceAnchor(address(manager), registry, ANCHOR_DELAY);
-        settlement = new InferenceSettlement(address(manager), registry, anchor, HOLD);
+        settlement = new InferenceSettlement(
+            address(manager),
+            registry,
+            anchor,
+            new NodeRouting(registry, anchor),
+            HOLD
+        );
         bytes4[] memory governor = new bytes4[](1);
         governor[0] = IInferenceSettlement.setHoldPeriod.selector;
         manager.setTargetFunctionRole(address(settlement), governor, Roles.GOVERNOR);

@@ -3,6 +3,7 @@ pragma solidity 0.8.34;
 
 import {InferenceAnchor} from "../contracts/InferenceAnchor.sol";
 import {InferenceSettlement} from "../contracts/InferenceSettlement.sol";
+import {NodeRouting} from "../contracts/NodeRouting.sol";
 import {IInferenceAnchor} from "../contracts/interfaces/IInferenceAnchor.sol";
 import {IInferenceSettlement} from "../contracts/interfaces/IInferenceSettlement.sol";
 import {IModelRegistry} from "../contracts/interfaces/IModelRegistry.sol";
@@ -49,7 +50,13 @@ contract InferenceSettlementJudgementsTest is RegistryTestBase {
         vm.warp(START);
         _deploy(DELAY, GRACE);
         anchor = new InferenceAnchor(address(manager), registry, ANCHOR_DELAY);
-        settlement = new InferenceSettlement(address(manager), registry, anchor, HOLD);
+        settlement = new InferenceSettlement(
+            address(manager),
+            registry,
+            anchor,
+            new NodeRouting(registry, anchor),
+            HOLD
+        );
         handler = new JudgementsInvariantWatcher(
             registry,
             address(verifier),

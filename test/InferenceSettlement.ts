@@ -80,10 +80,11 @@ describe("InferenceSettlement", function () {
 
     it("rejects an initial hold period above the maximum and accepts zero and the maximum", async function () {
       const f = await load();
-      const args: [string, string, string] = [
+      const args: [string, string, string, string] = [
         await f.manager.getAddress(),
         await f.registry.getAddress(),
         await f.anchor.getAddress(),
+        await f.routing.getAddress(),
       ];
       const max = await f.settlement.MAX_HOLD_PERIOD();
       const factory = await ethers.getContractFactory("InferenceSettlement");

@@ -128,16 +128,23 @@ describe("NodeRouting", function () {
       expect(await f.routing.isRoutable(MODEL_ID, f.node.address)).to.equal(true);
     });
 
-    it("a model with nothing live has nothing to acknowledge; a removed operator's acknowledgements stay", async function () {
+    it("a model with nothing live has nothing to acknowledge; a removed operator's acknowledgements stay but it is not routable", async function () {
       const f = await load();
       const [, otherEpoch] = await f.registry.live(OTHER_MODEL_ID);
       await (await f.routing.connect(f.otherNode).acknowledge(OTHER_MODEL_ID, otherEpoch)).wait();
+      expect(await f.routing.isRoutable(OTHER_MODEL_ID, f.otherNode.address)).to.equal(true);
       await (
         await f.anchor.connect(f.governor).setOperator(OTHER_MODEL_ID, f.otherNode.address, false)
       ).wait();
       expect(await f.routing.acknowledgementCount(OTHER_MODEL_ID, f.otherNode.address)).to.equal(
         1n,
       );
+      // Removed, it is not routable, although its acknowledgement of the live epoch stays.
+      expect(await f.routing.lastAcknowledged(OTHER_MODEL_ID, f.otherNode.address)).to.deep.equal([
+        otherEpoch,
+        await f.routing.acknowledgedAt(OTHER_MODEL_ID, f.otherNode.address, otherEpoch),
+      ]);
+      expect(await f.routing.isRoutable(OTHER_MODEL_ID, f.otherNode.address)).to.equal(false);
       await (await f.registry.connect(f.guardian).pause(OTHER_MODEL_ID)).wait();
       expect(await f.routing.isRoutable(OTHER_MODEL_ID, f.otherNode.address)).to.equal(false);
       expect(await f.routing.lastAcknowledged(MODEL_ID, f.agent.address)).to.deep.equal([0n, 0n]);

@@ -4,6 +4,7 @@ pragma solidity 0.8.34;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {InferenceRecord} from "../libraries/InferenceRecordLib.sol";
+import {INodeRouting} from "./INodeRouting.sol";
 
 /**
  * @title IInferenceSettlement
@@ -105,6 +106,14 @@ interface IInferenceSettlement {
     );
     /// @notice The hold period of future settlements changed.
     event HoldPeriodSet(uint32 oldPeriod, uint32 newPeriod);
+    /// @notice {settleToRoutable} paid `payee`, an operator that acknowledged `epoch` (live) at
+    /// `acknowledgedAt`. Emitted after the payment's {Settled}.
+    event PayeeRoutingChecked(
+        bytes32 indexed settlementId,
+        address indexed payee,
+        uint32 epoch,
+        uint48 acknowledgedAt
+    );
 
     /// @notice A zero payee, recipient or amount.
     error SettlementZeroArgument();
@@ -158,6 +167,17 @@ interface IInferenceSettlement {
     error SettlementInvalidHoldPeriod(uint32 value, uint32 max);
     /// @notice The hold period is shorter than the payer's `minHoldPeriod` (it was lowered).
     error SettlementHoldPeriodTooShort(uint32 holdPeriod, uint32 minHoldPeriod);
+    /// @notice The routing contract given to the constructor has no code.
+    error SettlementRoutingWithoutCode(address routing);
+    /// @notice {settleToRoutable}: `payee` has not acknowledged `liveEpoch` of `modelId` on the
+    /// routing contract (the last epoch it acknowledged is `acknowledgedEpoch`, 0 if none), or it
+    /// did but is no longer an operator of the model on the anchor.
+    error SettlementPayeeNotRoutable(
+        bytes32 modelId,
+        address payee,
+        uint32 acknowledgedEpoch,
+        uint32 liveEpoch
+    );
 
     /**
      * @notice Escrows `amount` of `token` for request `requestId`, to be served by `expectedVersion`
@@ -170,6 +190,28 @@ interface IInferenceSettlement {
      * @dev Emits {Settled}.
      */
     function settle(
+        bytes32 modelId,
+        uint32 expectedVersion,
+        uint32 expectedEpoch,
+        address payee,
+        IERC20 token,
+        uint256 amount,
+        bytes32 requestId,
+        uint32 minHoldPeriod
+    ) external returns (bytes32 settlementId);
+
+    /**
+     * @notice {settle}, to a payee that is an operator of the model and acknowledged the live
+     * epoch on {nodeRouting} (INodeRouting): after a rollback, an agent does not pay a node that
+     * has not said it switched (a node that says so and still serves the old version contradicts
+     * its own, dated acknowledgement). {settle}'s checks come first, in its order; then it reverts
+     * {SettlementPayeeNotRoutable} (the payee, its last acknowledged epoch, the live one) before
+     * anything moves; otherwise it is exactly {settle}, and emits {PayeeRoutingChecked} after its
+     * {Settled}. The check is the payer's choice, at settle time only: it does not reach a payment
+     * already made, and {settle} itself stays as cheap as without it.
+     * @dev Emits {Settled} and {PayeeRoutingChecked}.
+     */
+    function settleToRoutable(
         bytes32 modelId,
         uint32 expectedVersion,
         uint32 expectedEpoch,
@@ -272,4 +314,7 @@ interface IInferenceSettlement {
 
     /// @notice The hold period of new settlements, in seconds.
     function holdPeriod() external view returns (uint32);
+
+    /// @notice The routing contract whose acknowledgements {settleToRoutable} requires.
+    function nodeRouting() external view returns (INodeRouting);
 }

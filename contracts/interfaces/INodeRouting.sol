@@ -52,7 +52,8 @@ interface INodeRouting {
         uint32 epoch
     ) external view returns (uint48);
 
-    /// @notice Whether `node` acknowledged the live epoch of `modelId` (false while nothing is live).
+    /// @notice Whether `node` acknowledged the live epoch of `modelId` and is still an operator of
+    /// the model on the anchor (false while nothing is live).
     function isRoutable(bytes32 modelId, address node) external view returns (bool);
 
     /// @notice How many acknowledgements `node` made for `modelId`.

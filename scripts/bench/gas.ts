@@ -219,11 +219,20 @@ const transferGas = await gasOf(token.connect(holder).transfer(payee.address, AM
 async function settleGas(
   version: number,
   to: string = payee.address,
+  toRoutable = false,
 ): Promise<{ gas: number; details: SettlementDetails }> {
   const requestId = hexlify(randomBytes(32));
-  const tx = await settlement
-    .connect(payer)
-    .settle(MODEL, version, 0, to, token, AMOUNT, requestId, await settlement.holdPeriod());
+  const asPayer = settlement.connect(payer);
+  const tx = await (toRoutable ? asPayer.settleToRoutable : asPayer.settle)(
+    MODEL,
+    version,
+    0,
+    to,
+    token,
+    AMOUNT,
+    requestId,
+    await settlement.holdPeriod(),
+  );
   const receipt = await tx.wait();
   if (receipt === null) throw new Error("no receipt");
   const log = receipt.logs
@@ -277,6 +286,26 @@ const firstRefundGas = await gasOf(
 );
 const refundGas = await gasOf(settlement.connect(payer).refund(toRefund.details, payer.address));
 
+// ------------------------------------------------------------------ routing
+// NodeRouting.acknowledge beside an event-only baseline; then settle and settleToRoutable to the
+// same acknowledged payee (the operator), both in the steady state of the epoch's counter.
+const { routing } = suite;
+const ackBaseline = await ethers.deployContract("EmitOnlyAcknowledgementBaseline");
+async function acknowledgeLiveGas(): Promise<{ ours: number; baseline: number }> {
+  const [version, epoch] = await registry.live(MODEL);
+  const baseline = await gasOf(ackBaseline.connect(operator).acknowledge(MODEL, epoch, version));
+  return { ours: await gasOf(routing.connect(operator).acknowledge(MODEL, epoch)), baseline };
+}
+const firstAck = await acknowledgeLiveGas(); // the node's first: also creates its array's length
+await (await asGuardian.pause(MODEL)).wait();
+await (await asGuardian.resume(MODEL)).wait();
+const steadyAck = await acknowledgeLiveGas();
+const liveVersion = Number((await registry.live(MODEL)).version);
+await settleGas(liveVersion, operator.address); // creates the new epoch's counter slot
+const settleToOperator = await settleGas(liveVersion, operator.address);
+const settleToRoutable = await settleGas(liveVersion, operator.address, true);
+if (settleToRoutable.details.payee !== operator.address) throw new Error("unexpected payee");
+
 const section = {
   profile: "production",
   method:
@@ -303,6 +332,18 @@ const section = {
     overBaseline: claimGas - transferGas,
     budgetOverBaseline: 25_000,
     withinBudget: claimGas - transferGas <= 25_000,
+  },
+  settleToRoutable: {
+    settleSameCall: settleToOperator.gas,
+    gas: settleToRoutable.gas,
+    overSettle: settleToRoutable.gas - settleToOperator.gas,
+  },
+  acknowledge: {
+    emitOnlyBaseline: steadyAck.baseline,
+    steadyState: steadyAck.ours,
+    overBaseline: steadyAck.ours - steadyAck.baseline,
+    firstOfNode: firstAck.ours,
+    firstOfNodeBaseline: firstAck.baseline,
   },
   contest: { gas: contestGas },
   prove: { gas: proveGas, proofDepth: 10 },

@@ -6,7 +6,8 @@
  * Cast (Hardhat's default accounts):
  *   #0 deployer (deploys, executes Safe transactions, activates), #1-#3 owners of the governance
  *   Safe (2 of 3: GOVERNOR, ADMIN), #4-#6 owners of the guardian Safe (2 of 3: GUARDIAN),
- *   #7 the publisher, #8 node A (honest), #9 node B (stale), #10-#12 agents alice, bob, carol.
+ *   #7 the publisher, #8 node A (honest), #9 node B (stale), #10-#12 agents alice, bob, carol,
+ *   #13 node C (switches back an hour late; serves nothing in the story).
  *
  * Deterministic: every value is derived from fixed labels (request ids, hashes, amounts), and
  * every transaction of the story is mined at a fixed time from DEMO_START (the deployment before
@@ -20,9 +21,10 @@
  *   T2+1d3h carol logs an action about r3, with proof
  *   T2+3d1h30m node A claims alice's payment (released T2+3d1h, before any fault)
  *   T2+3d3h alice pays 6 TEST for r4                         T2+3d4h bob pays 4 TEST for r5
- *   T2+10m, T2+12m  nodes A and B acknowledge v2's epoch on NodeRouting (npm run node:ack)
+ *   T2+10m, T2+12m, T2+14m  nodes A, B and C acknowledge v2's epoch on NodeRouting (node:ack)
  *   TR      the guardian Safe rolls v2 back to v1 as Faulty (npm run gov -- rollback ...)
- *   TR+5m   node A acknowledges v1's new epoch; node B never does
+ *   TR+5m   node A acknowledges v1's new epoch; node B never does; node C does at TR+65m
+ *   TR+10m  bob's agent, paying only routable nodes (settleToRoutable), is refused node B
  *   TR+20m..60m node B, stale, still serves v2: s1, s2, s3
  *   TR+30m  node A anchors r4, r5 late (batch A3): Unconfirmable
  *   TR+45m  alice logs an action about r4 with proof: attributed to v2, not to the live v1
@@ -44,9 +46,10 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 import { ZeroAddress, id, parseUnits, type ContractTransactionResponse } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import type { ERC20TestDouble } from "../../types/ethers-contracts/index.js";
+import type { ERC20TestDouble, InferenceSettlement } from "../../types/ethers-contracts/index.js";
 import { anchorBatch, findEntries, readBatchSummary } from "../lib/anchoring.js";
 import { buildBatch } from "../lib/batch.js";
+import { revertData } from "../lib/chain.js";
 import { ContentStore } from "../lib/store/index.js";
 import { type SettledEventArgs, type SettlementDetails, detailsFromSettled } from "../lib/enums.js";
 import { DEFAULT_PARAMETERS, deploySuite, type Suite } from "../lib/deploy-local.js";
@@ -115,6 +118,8 @@ export interface DemoScenario extends Suite {
   publisher: HardhatEthersSigner;
   nodeA: HardhatEthersSigner;
   nodeB: HardhatEthersSigner;
+  /** Acknowledges v1's epoch an hour after the rollback. */
+  nodeC: HardhatEthersSigner;
   alice: HardhatEthersSigner;
   bob: HardhatEthersSigner;
   carol: HardhatEthersSigner;
@@ -154,9 +159,10 @@ export async function runScenario(
   const { ethers, networkHelpers } = connection;
   const { time } = networkHelpers;
   const signers = await ethers.getSigners();
-  if (signers.length < 13) throw new Error(`the network has ${signers.length} accounts; 13 needed`);
+  if (signers.length < 14) throw new Error(`the network has ${signers.length} accounts; 14 needed`);
   const [deployer, gov1, gov2, gov3, grd1, grd2, grd3, publisher, nodeA, nodeB, alice, bob, carol] =
     signers;
+  const nodeC = signers[13];
   /** The next transaction is mined at `t` (a block at t-1 first, so that previews see t-1). */
   const at = async (t: number) => {
     const latest = await time.latest();
@@ -243,8 +249,13 @@ export async function runScenario(
   const start = latest < DEMO_START - 10 ? DEMO_START : Math.ceil((latest + DAY) / DAY) * DAY;
   const modelId = DEMO_MODEL_ID;
   await gov(start, ["create-model", "--model", DEMO_MODEL, "--publisher", publisher.address]);
-  for (const [i, node] of [nodeA, nodeB].entries()) {
-    await gov(start + (i + 1) * MINUTE, [
+  // Node C's turn comes 30 s after node B's: the versions are registered from start + 3 min.
+  for (const [node, t] of [
+    [nodeA, start + MINUTE],
+    [nodeB, start + 2 * MINUTE],
+    [nodeC, start + 2 * MINUTE + 30],
+  ] as const) {
+    await gov(t, [
       "set-operator",
       "--model",
       DEMO_MODEL,
@@ -271,7 +282,7 @@ export async function runScenario(
   }
   print(
     `2. The governance Safe created ${DEMO_MODEL} (id ${modelId}) and allowed node A ` +
-      `${nodeA.address} and node B ${nodeB.address} to anchor; the publisher ${publisher.address} ` +
+      `${nodeA.address}, node B ${nodeB.address} and node C ${nodeC.address} to anchor; the publisher ${publisher.address} ` +
       `registered v1 and v2 (weights ${blobOfVersion(1).slice(0, 10)}…, ${blobOfVersion(2).slice(0, 10)}…)`,
   );
 
@@ -291,11 +302,13 @@ export async function runScenario(
     `3. Promotions through the governance Safe and the ${delay / HOUR}h delay: v1 live from ` +
       `${iso(v1Live)}, then v2 live from ${iso(T2)} (epoch ${epoch2})`,
   );
-  // Both nodes switch to v2 and acknowledge its epoch on NodeRouting (npm run node:ack).
+  // The nodes switch to v2 and acknowledge its epoch on NodeRouting (npm run node:ack).
   await at(T2 + 10 * MINUTE);
   await mined(routing.connect(nodeA).acknowledge(modelId, epoch2));
   await at(T2 + 12 * MINUTE);
   await mined(routing.connect(nodeB).acknowledge(modelId, epoch2));
+  await at(T2 + 14 * MINUTE);
+  await mined(routing.connect(nodeC).acknowledge(modelId, epoch2));
 
   // ---- 4. v2 serves; agents pay before they are served
   const payments: Record<string, DemoPayment> = {};
@@ -467,9 +480,12 @@ export async function runScenario(
   );
   print(`     npm run gov -- ${rollbackArgs.map(quoteArg).join(" ")} --network NAME --execute`);
   for (const l of rollbackLines) print(`     gov: ${l}`);
-  // Node A switches back to v1 within minutes and acknowledges it; node B never does.
+  // Node A switches back to v1 within minutes and acknowledges it; node C an hour later (below);
+  // node B never does.
   await at(TR + 5 * MINUTE);
   await mined(routing.connect(nodeA).acknowledge(modelId, epoch3));
+  await at(TR + 10 * MINUTE);
+  print(`     ${await refusedStalePayee(settlement.connect(bob), nodeB.address, token)}`);
 
   // ---- 7. after the rollback: a stale node, late anchoring, claims, refunds, actions
   const stale = [
@@ -482,12 +498,16 @@ export async function runScenario(
     record("r5", nodeA, bob, T2 + 3 * DAY + 4 * HOUR + 30),
   ]);
   await actionWithProof(TR + 45 * MINUTE, alice, "r4", "alice hedged on r4");
+  // Node C switches back to v1 an hour after the rollback.
+  await at(TR + 65 * MINUTE);
+  await mined(routing.connect(nodeC).acknowledge(modelId, epoch3));
   await anchorAt(TR + 90 * MINUTE, "B1", nodeB, stale);
   print(
     `7. Node B never updated: it keeps serving v2 for an hour after the rollback and anchors ` +
       `3 records (batch B1); node A anchors r4 and r5, served while v2 was live, only after the ` +
       `rollback (batch A3); alice logs an action about r4 with its record: it is attributed to v2, ` +
-      `which served it, not to v1, live when she logged`,
+      `which served it, not to v1, live when she logged. Node A acknowledged v1's epoch 5 minutes ` +
+      `after the rollback, node C an hour after it (1h 5m), node B never`,
   );
 
   await at(TR + 2 * HOUR);
@@ -532,6 +552,7 @@ export async function runScenario(
     publisher,
     nodeA,
     nodeB,
+    nodeC,
     alice,
     bob,
     carol,
@@ -548,11 +569,47 @@ export async function runScenario(
       [publisher.address]: "publisher",
       [nodeA.address]: "node A",
       [nodeB.address]: "node B",
+      [nodeC.address]: "node C",
       [alice.address]: "alice",
       [bob.address]: "bob",
       [carol.address]: "carol",
     },
   };
+}
+
+/**
+ * What a payer that pays only routable nodes sees when it asks `settleToRoutable` to pay
+ * `payee` (an eth_call: nothing is sent): one line, the contract's refusal decoded.
+ */
+async function refusedStalePayee(
+  settlement: InferenceSettlement,
+  payee: string,
+  token: ERC20TestDouble,
+): Promise<string> {
+  try {
+    await settlement.settleToRoutable.staticCall(
+      DEMO_MODEL_ID,
+      1,
+      0,
+      payee,
+      await token.getAddress(),
+      unit(1),
+      requestOf("routable-check"),
+      0,
+    );
+  } catch (error) {
+    const data = revertData(error);
+    const parsed = data === undefined ? null : settlement.interface.parseError(data);
+    if (parsed?.name === "SettlementPayeeNotRoutable") {
+      const [, node, acknowledged, liveEpoch] = parsed.args;
+      return (
+        `bob's agent pays only routable nodes (settleToRoutable): node B ${node} is refused, ` +
+        `SettlementPayeeNotRoutable (last acknowledged epoch ${acknowledged}, live epoch ${liveEpoch})`
+      );
+    }
+    throw error;
+  }
+  throw new Error("settleToRoutable accepted a node that never switched back");
 }
 
 /** The request id of a labelled request of the story. */

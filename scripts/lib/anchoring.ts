@@ -10,7 +10,7 @@ import { type Signer, isHexString, keccak256, toUtf8Bytes } from "ethers";
 
 import type { InferenceAnchor, ModelRegistry } from "../../types/ethers-contracts/index.js";
 import type { BatchSummary } from "./batch.js";
-import { epochHint, describeRevert } from "./chain.js";
+import { describeFailedSend, describeRevert, epochHint } from "./chain.js";
 import { CliError, describeFsError, fail } from "./cli.js";
 import { type InferenceRecord, RecordError, parseRecord } from "./record.js";
 import { decodeFlags, standingAt } from "./standing.js";
@@ -115,7 +115,8 @@ export async function anchorBatch(
   try {
     receipt = await (await asOperator.anchor(...args)).wait();
   } catch (e) {
-    fail(`the anchoring transaction failed: ${describeRevert(e, [anchor.interface])}; run again`);
+    const why = await describeFailedSend(e, [anchor.interface], signer.provider);
+    fail(`the anchoring transaction failed: ${why}; run again`);
   }
   if (receipt === null) fail("the anchoring transaction has no receipt; run again");
   const batch = await anchor.getBatch(summary.modelId, operator, summary.root);

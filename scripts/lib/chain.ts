@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { type Interface, isAddress } from "ethers";
+import { type Interface, type Provider, isAddress, isHexString } from "ethers";
 
 import { fail } from "./cli.js";
 
@@ -48,18 +48,73 @@ export function resolveAddress(
   return address;
 }
 
-/** The revert data carried by an ethers / Hardhat error, if any. */
-export function revertData(e: unknown): string | undefined {
-  for (let cause: unknown = e, depth = 0; cause !== undefined && depth < 5; depth++) {
-    const c = cause as { data?: unknown; error?: unknown; cause?: unknown };
-    if (typeof c.data === "string" && c.data.startsWith("0x") && c.data.length >= 10) return c.data;
-    if (typeof c.data === "object" && c.data !== null) {
-      const inner = (c.data as { data?: unknown }).data;
-      if (typeof inner === "string" && inner.startsWith("0x")) return inner;
+/**
+ * The revert data carried by an error thrown by ethers or a provider (Hardhat's, anvil's), if
+ * any. Looks in the places the different layers put it (`data`, `error.data`, `info.error.data`,
+ * `cause`, `revert`).
+ */
+export function revertData(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const visit = (e: unknown): string | undefined => {
+    if (e === null || typeof e !== "object" || seen.has(e)) return undefined;
+    seen.add(e);
+    const record = e as Record<string, unknown>;
+    const data = record.data;
+    if (typeof data === "string" && isHexString(data) && data.length >= 10) return data;
+    if (typeof data === "object" && data !== null) {
+      const nested = (data as Record<string, unknown>).data;
+      if (typeof nested === "string" && isHexString(nested) && nested.length >= 10) return nested;
     }
-    cause = c.error ?? c.cause;
+    for (const key of ["error", "info", "cause", "revert"]) {
+      const found = visit(record[key]);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return visit(error);
+}
+
+/**
+ * The revert data of a failed send or wait, replayed when the error has none. The clients differ
+ * here: Hardhat's node refuses a transaction that reverts at send time, with its revert data;
+ * anvil mines it (status 0) and ethers' `wait()` then throws CALL_EXCEPTION with the receipt but no
+ * data. The call is then replayed with `eth_call` on the state before its block: exact when the
+ * transaction was alone in its block (automine), the best reading otherwise.
+ */
+export async function failureData(
+  error: unknown,
+  provider: Provider | null | undefined,
+): Promise<string | undefined> {
+  const found = revertData(error);
+  if (found !== undefined || provider == null) return found;
+  // ethers' CALL_EXCEPTION from wait() carries the receipt, not the call's input: read the
+  // transaction back by its hash.
+  const receipt = (error as { receipt?: { status?: number | null; hash?: string } }).receipt;
+  if (receipt?.status !== 0 || receipt.hash === undefined) return undefined;
+  const tx = await provider.getTransaction(receipt.hash);
+  if (tx === null || tx.to === null || tx.blockNumber === null) return undefined;
+  try {
+    await provider.call({
+      to: tx.to,
+      from: tx.from,
+      data: tx.data,
+      value: tx.value,
+      blockTag: tx.blockNumber - 1,
+    });
+    return undefined; // it succeeds on the state before its block: another transaction raced it
+  } catch (replayed) {
+    return revertData(replayed);
   }
-  return undefined;
+}
+
+/** describeRevert for a failed send or wait, with the revert replayed if the error has none. */
+export async function describeFailedSend(
+  error: unknown,
+  interfaces: Interface[],
+  provider: Provider | null | undefined,
+): Promise<string> {
+  const data = await failureData(error, provider);
+  return describeRevert(data === undefined ? error : { data }, interfaces);
 }
 
 /**

@@ -77,18 +77,19 @@ export async function deploySuite(
     await registry.getAddress(),
     parameters.maxAnchorDelay,
   ]);
+  // Before the settlement, which reads it (settleToRoutable).
+  const routing = await deploy<NodeRouting>("NodeRouting", [
+    await registry.getAddress(),
+    await anchor.getAddress(),
+  ]);
   const settlement = await deploy<InferenceSettlement>("InferenceSettlement", [
     await manager.getAddress(),
     await registry.getAddress(),
     await anchor.getAddress(),
+    await routing.getAddress(),
     parameters.holdPeriod,
   ]);
   const actionLog = await deploy<AgentActionLog>("AgentActionLog", [
-    await registry.getAddress(),
-    await anchor.getAddress(),
-  ]);
-
-  const routing = await deploy<NodeRouting>("NodeRouting", [
     await registry.getAddress(),
     await anchor.getAddress(),
   ]);

@@ -396,7 +396,7 @@ function parametersFromJournal(
           promotionDelay: registry?.[1],
           proposalGracePeriod: registry?.[2],
           maxAnchorDelay: anchor?.[2],
-          holdPeriod: settlement?.[3],
+          holdPeriod: settlement?.[4],
           adminExecutionDelay: admin?.[2],
         },
       },
@@ -757,8 +757,21 @@ export async function readSuiteState(
     await link("AgentActionLog.registry()", actionLog.registry({ blockTag }), addresses.registry);
     await link("AgentActionLog.anchor()", actionLog.anchor({ blockTag }), addresses.anchor);
   }
+  // The settlement names its NodeRouting (settleToRoutable reads it): checked whether or not the
+  // record or the caller named one, so a settlement wired to another routing cannot pass.
+  const settlementRouting = getAddress((await settlement.nodeRouting({ blockTag })) as string);
   if (addresses.routing !== undefined) {
-    const routing = new Contract(addresses.routing, suiteInterface("NodeRouting"), provider);
+    await link(
+      "InferenceSettlement.nodeRouting()",
+      Promise.resolve(settlementRouting),
+      addresses.routing,
+    );
+  }
+  const routingAddress = addresses.routing ?? settlementRouting;
+  if ((await provider.getCode(routingAddress, blockTag)) === "0x") {
+    brokenLinks.push(`NodeRouting ${routingAddress} has no code`);
+  } else {
+    const routing = new Contract(routingAddress, suiteInterface("NodeRouting"), provider);
     await link("NodeRouting.registry()", routing.registry({ blockTag }), addresses.registry);
     await link("NodeRouting.anchor()", routing.anchor({ blockTag }), addresses.anchor);
   }

@@ -67,7 +67,7 @@ import {
   type TransactionReceipt,
 } from "ethers";
 
-import { resolveAddress } from "./chain.js";
+import { failureData, resolveAddress } from "./chain.js";
 import { fail, oneLine, parseCliArgs } from "./cli.js";
 import {
   INFERENCE_ANCHOR_FUNCTION_ROLES,
@@ -83,7 +83,6 @@ import {
   describeSafeError,
   execSafeTransaction,
   readSafeState,
-  revertDataOf,
   safeInterface,
   safeTxHash,
   signSafeTransaction,
@@ -816,13 +815,17 @@ function describeEvent(
   }
 }
 
-/** A failed transaction in words: its revert decoded, else safe.ts's reading of the error. */
+/**
+ * A failed transaction in words: its revert decoded (replayed when the client mined it without
+ * returning its data, as anvil does: chain.ts's failureData), else safe.ts's reading of the error.
+ */
 async function describeFailure(
   e: unknown,
   abis: readonly Abi[],
   model: ModelRef | undefined,
+  provider: Provider,
 ): Promise<string> {
-  const data = revertDataOf(e);
+  const data = await failureData(e, provider);
   if (data !== undefined) return describeGovRevert(data, abis, model);
   return describeSafeError(e);
 }
@@ -1300,7 +1303,8 @@ export async function runGov(
       const sent = await signer.sendTransaction({ to: targetAt, data });
       receipt = await sent.wait();
     } catch (e) {
-      fail(`${request.command} failed: ${await describeFailure(e, errorAbis, request.model)}`);
+      const why = await describeFailure(e, errorAbis, request.model, ethers.provider);
+      fail(`${request.command} failed: ${why}`);
     }
   } else {
     const signing = await ownerSigners(request, ethers, options, safe.address, safe);
@@ -1322,7 +1326,8 @@ export async function runGov(
       const sent = await execSafeTransaction(executor, safe.address, tx, signatures);
       receipt = await sent.wait();
     } catch (e) {
-      fail(`the Safe transaction failed: ${await describeFailure(e, errorAbis, request.model)}`);
+      const why = await describeFailure(e, errorAbis, request.model, ethers.provider);
+      fail(`the Safe transaction failed: ${why}`);
     }
   }
   if (receipt === null) fail("the transaction was not mined");

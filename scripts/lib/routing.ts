@@ -5,7 +5,7 @@
 import type { Signer } from "ethers";
 
 import type { ModelRegistry, NodeRouting } from "../../types/ethers-contracts/index.js";
-import { describeRevert } from "./chain.js";
+import { describeFailedSend, describeRevert } from "./chain.js";
 import { fail } from "./cli.js";
 
 /** How the node stands after `acknowledgeLive`. */
@@ -50,7 +50,8 @@ export async function acknowledgeLive(
   try {
     receipt = await (await asNode.acknowledge(modelId, epoch)).wait();
   } catch (e) {
-    fail(`the acknowledgement failed: ${describeRevert(e, [routing.interface])}; run again`);
+    const why = await describeFailedSend(e, [routing.interface], signer.provider);
+    fail(`the acknowledgement failed: ${why}; run again`);
   }
   if (receipt === null) fail("the acknowledgement has no receipt; run again");
   return {

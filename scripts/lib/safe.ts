@@ -48,6 +48,8 @@ import {
   type TypedDataDomain,
 } from "ethers";
 
+import { revertData } from "./chain.js";
+
 // ------------------------------------------------------------------ artifacts
 
 /** The version of the Safe contracts this module is written for (and checks on load). */
@@ -576,30 +578,8 @@ export const SAFE_ERROR_CODES: Readonly<Record<string, string>> = {
 const ERROR_STRING_SELECTOR = "0x08c379a0"; // Error(string)
 const PANIC_SELECTOR = "0x4e487b71"; // Panic(uint256)
 
-/**
- * The revert data carried by an error thrown by ethers or a Hardhat provider, if any. Looks in the
- * places the different layers put it (`data`, `error.data`, `info.error.data`, `cause`).
- */
-export function revertDataOf(error: unknown): string | undefined {
-  const seen = new Set<unknown>();
-  const visit = (e: unknown): string | undefined => {
-    if (e === null || typeof e !== "object" || seen.has(e)) return undefined;
-    seen.add(e);
-    const record = e as Record<string, unknown>;
-    const data = record.data;
-    if (typeof data === "string" && isHexString(data) && data.length >= 10) return data;
-    if (typeof data === "object" && data !== null) {
-      const nested = (data as Record<string, unknown>).data;
-      if (typeof nested === "string" && isHexString(nested) && nested.length >= 10) return nested;
-    }
-    for (const key of ["error", "info", "cause", "revert"]) {
-      const found = visit(record[key]);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  };
-  return visit(error);
-}
+/** The revert data of an ethers / provider error, if any (chain.ts's revertData). */
+export const revertDataOf = revertData;
 
 /** "GS026: invalid owner provided: ..." for a known code, the code itself otherwise. */
 function describeSafeCode(code: string): string {

@@ -16,6 +16,7 @@ import type {
   AgentActionLog,
   InferenceAnchor,
   InferenceSettlement,
+  NodeRouting,
   ModelRegistry,
 } from "../../types/ethers-contracts/index.js";
 
@@ -28,6 +29,7 @@ export interface DeployedSuite {
   anchor: InferenceAnchor;
   settlement: InferenceSettlement;
   actionLog: AgentActionLog;
+  routing: NodeRouting;
   deployer: HardhatEthersSigner;
   /** Stand-in for the governance Safe: GOVERNOR, and ADMIN with ADMIN_DELAY. */
   governance: HardhatEthersSigner;
@@ -88,6 +90,7 @@ export async function deploySuiteWithIgnition(
     anchor: result.anchor as unknown as InferenceAnchor,
     settlement: result.settlement as unknown as InferenceSettlement,
     actionLog: result.actionLog as unknown as AgentActionLog,
+    routing: result.routing as unknown as NodeRouting,
   };
   return {
     ...suite,
@@ -104,6 +107,7 @@ export async function deploySuiteWithIgnition(
       anchor: await suite.anchor.getAddress(),
       settlement: await suite.settlement.getAddress(),
       actionLog: await suite.actionLog.getAddress(),
+      routing: await suite.routing.getAddress(),
     },
     fromBlock,
   };

@@ -382,6 +382,47 @@ describe("verify-deployment", function () {
       );
       expect(kinds(report)).to.include("history");
     });
+
+    it("checks the NodeRouting the settlement reads when none is named", async function () {
+      const suite = await deployed();
+      const { registry, anchor, manager } = suite.addresses;
+      // A routing that reads another "registry" (the anchor), and a settlement wired to it.
+      const rogue = await ethers.deployContract("NodeRouting", [anchor, anchor]);
+      const settlement = await ethers.deployContract("InferenceSettlement", [
+        manager,
+        registry,
+        anchor,
+        await rogue.getAddress(),
+        3600,
+      ]);
+      const report = await verifyDeployment(
+        ethers.provider,
+        { ...suite.addresses, settlement: await settlement.getAddress(), routing: undefined },
+        { parameters: suite.parameters, deployer: suite.deployer.address },
+        { fromBlock: suite.fromBlock },
+      );
+      expect(report.findings.filter((f) => f.kind === "link").map((f) => f.message)).to.deep.equal([
+        `NodeRouting.registry() is ${anchor}, expected ${registry}`,
+      ]);
+    });
+
+    it("reports a NodeRouting that is not the one the settlement reads", async function () {
+      const suite = await deployed();
+      const other = await ethers.deployContract("NodeRouting", [
+        suite.addresses.registry,
+        suite.addresses.anchor,
+      ]);
+      const otherAddress = await other.getAddress();
+      const report = await verifyDeployment(
+        ethers.provider,
+        { ...suite.addresses, routing: otherAddress },
+        { parameters: suite.parameters, deployer: suite.deployer.address },
+        { fromBlock: suite.fromBlock },
+      );
+      expect(report.findings.filter((f) => f.kind === "link").map((f) => f.message)).to.deep.equal([
+        `InferenceSettlement.nodeRouting() is ${suite.addresses.routing}, expected ${otherAddress}`,
+      ]);
+    });
   });
 
   describe("anchor state", function () {

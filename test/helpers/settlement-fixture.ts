@@ -33,6 +33,7 @@ import type {
   ERC20TestDouble,
   InferenceAnchor,
   InferenceSettlement,
+  NodeRouting,
 } from "../../types/ethers-contracts/index.js";
 import { anchorTree, type AnchorRange, type Batch } from "./batch.js";
 import { minedAt, registryActions, sendRollback } from "./registry-actions.js";
@@ -97,6 +98,8 @@ export interface SettlementFixture extends RegistryFixture {
   anchor: InferenceAnchor;
   settlement: InferenceSettlement;
   actionLog: AgentActionLog;
+  /** The NodeRouting the settlement reads in settleToRoutable (no acknowledgements yet). */
+  routing: NodeRouting;
   token: ERC20TestDouble;
   /**
    * The node that serves the records and, allowed for MODEL_ID, anchors them. It is paid for its
@@ -207,10 +210,15 @@ export async function deploySettlement(
     MAX_ANCHOR_DELAY,
   ])) as unknown as InferenceAnchor;
   const anchorAddress = await anchor.getAddress();
+  const routing = (await ethers.deployContract("NodeRouting", [
+    registryAddress,
+    anchorAddress,
+  ])) as unknown as NodeRouting;
   const settlement = (await ethers.deployContract("InferenceSettlement", [
     managerAddress,
     registryAddress,
     anchorAddress,
+    await routing.getAddress(),
     HOLD_PERIOD,
   ])) as unknown as InferenceSettlement;
   const actionLog = (await ethers.deployContract("AgentActionLog", [
@@ -268,6 +276,7 @@ export async function deploySettlement(
     anchor,
     settlement,
     actionLog,
+    routing,
     token,
     node,
     otherNode,
@@ -324,6 +333,8 @@ export interface SettleOptions {
   epoch?: bigint | number;
   /** The payer's guard on the hold period; the hold period the payer reads now if omitted. */
   minHoldPeriod?: bigint | number;
+  /** Call settleToRoutable (the payee must have acknowledged the live epoch) instead of settle. */
+  toRoutable?: boolean;
 }
 
 export interface Settlement {
@@ -338,18 +349,17 @@ export async function settleTx(
 ): Promise<ContractTransactionResponse> {
   const modelId = options.modelId ?? MODEL_ID;
   const version = options.version ?? (await f.registry.live(modelId)).version;
-  return f.settlement
-    .connect(options.payer ?? f.payer)
-    .settle(
-      modelId,
-      version,
-      options.epoch ?? 0,
-      options.payee ?? f.payee.address,
-      await (options.token ?? f.token).getAddress(),
-      options.amount ?? AMOUNT,
-      options.requestId ?? nextRequestId(),
-      options.minHoldPeriod ?? (await f.settlement.holdPeriod()),
-    );
+  const payer = f.settlement.connect(options.payer ?? f.payer);
+  return (options.toRoutable === true ? payer.settleToRoutable : payer.settle)(
+    modelId,
+    version,
+    options.epoch ?? 0,
+    options.payee ?? f.payee.address,
+    await (options.token ?? f.token).getAddress(),
+    options.amount ?? AMOUNT,
+    options.requestId ?? nextRequestId(),
+    options.minHoldPeriod ?? (await f.settlement.holdPeriod()),
+  );
 }
 
 /** Settles as `options` describe and returns the id and the details from the Settled event. */

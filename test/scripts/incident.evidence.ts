@@ -699,7 +699,20 @@ describe("incident report: evidence from storage, and what it cannot prove", fun
       expect(b.acknowledgements.map((x) => x.at)).to.deep.equal([T2 + 720]);
       expect([b.switchedAt, b.lagSeconds, b.routable]).to.deep.equal([null, null, false]);
       expect([b.staleAfterClose, b.staleAfterOwnSwitch]).to.deep.equal([3, 0]);
+      // Node C lags an hour: it acknowledged v1's epoch 65 minutes after the close.
+      const c = r.nodes.find((n) => n.node === s.nodeC.address)!;
+      expect(c.acknowledgements.map((x) => x.at)).to.deep.equal([T2 + 840, TR + 3900]);
+      expect([c.switchedTo, c.lagSeconds, c.routable, c.staleAfterClose]).to.deep.equal([
+        3,
+        3900,
+        true,
+        0,
+      ]);
+      expect(r.nodes).to.have.length(3);
       const text = formatIncidentReport(report);
+      expect(text).to.include(
+        "node C: epoch 2 at 2031-01-08 10:21:00Z, epoch 3 at 2031-01-11 17:12:00Z; switched to epoch 3 1h 5m after the close; routable now",
+      );
       expect(text).to.include(
         "node A: epoch 2 at 2031-01-08 10:17:00Z, epoch 3 at 2031-01-11 16:12:00Z; switched to epoch 3 5m after the close; routable now",
       );

@@ -65,7 +65,6 @@ function addressOf(word: string): string {
  * microseconds a log instead of an ABI decoder's tens (a network has 10^5 of them).
  */
 export function paymentOfLog(
-  _settlement: InferenceSettlement,
   log: RawLog,
 ): { payment: ReportPayment; details: SettlementDetails } | null {
   const d = log.data.startsWith("0x") ? log.data.slice(2) : log.data;
@@ -144,7 +143,7 @@ export async function readPayments(ctx: PaymentContext): Promise<PaymentFacts> {
           ctx.epochs.map(topicOfUint),
         );
   for (const log of settledLogs) {
-    const read = paymentOfLog(settlement, log);
+    const read = paymentOfLog(log);
     if (read === null || read.payment.version !== ctx.version) continue; // defensive
     payments.push(read.payment);
   }

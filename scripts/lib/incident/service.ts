@@ -86,7 +86,7 @@ async function otherVersionPayments(ctx: ServiceContext): Promise<ReportPayment[
   const out: ReportPayment[] = [];
   for (const log of logs) {
     if (!wanted.has(log.topics[1].toLowerCase())) continue;
-    const read = paymentOfLog(ctx.settlement, log);
+    const read = paymentOfLog(log);
     if (read === null || read.payment.version === ctx.version) continue;
     out.push(read.payment);
   }
