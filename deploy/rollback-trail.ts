@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { IGNITION_MODULE } from "../scripts/lib/chain.js";
+import { IGNITION_MODULE } from "../src/chain/chain.js";
 import {
   FutureIds,
   MANAGED_CONTRACTS,
@@ -24,8 +24,8 @@ import {
   parseRollbackTrailParameters,
   readParameterFile,
   tableSelectors,
-} from "../scripts/lib/deployment.js";
-import { GUARDED_ROLES, ROLE_LABELS, Role } from "../scripts/lib/roles.js";
+} from "../src/deploy/deployment.js";
+import { GUARDED_ROLES, ROLE_LABELS, Role } from "../src/chain/roles.js";
 
 /** Roles labelled on the AccessManager, in the order deploy-local.ts labels them. */
 const LABELLED_ROLES = ["PUBLISHER", "GOVERNOR", "GUARDIAN"] as const;
@@ -34,7 +34,7 @@ const LABELLED_ROLES = ["PUBLISHER", "GOVERNOR", "GUARDIAN"] as const;
  * The RollbackTrail module for `deploymentParameters` (Ignition's format). Throws a
  * ParameterError naming `source` if they are invalid, before anything is sent.
  *
- * Same order and semantics as scripts/lib/deploy-local.ts, in phases that each wait for the
+ * Same order and semantics as src/deploy/deploy-local.ts, in phases that each wait for the
  * previous one (Ignition batches the futures within a phase): deploy AccessManager (the deployer,
  * account 0, as initial admin), ModelRegistry, InferenceAnchor, NodeRouting,
  * InferenceSettlement, AgentActionLog; give each restricted function its role from the role table; label the roles;

@@ -13,9 +13,9 @@
  */
 import { isHexString } from "ethers";
 
-import { anchorBatch, readBatchSummary } from "./lib/anchoring.js";
-import { fail, main, parseCliArgs, requireOption } from "./lib/cli.js";
-import { connectTool } from "./lib/connect.js";
+import { anchorBatch, readBatchSummary } from "../src/node/anchoring.js";
+import { fail, main, parseCliArgs, requireOption } from "../src/ground/cli.js";
+import { connectTool } from "../src/chain/connect.js";
 
 const NAME = "batch:anchor";
 const USAGE =

@@ -14,9 +14,9 @@
  * written. DIR must not exist or be empty. A failure to publish is one line too (DIR stays
  * written). Exit code 0 on success, 1 on any error.
  */
-import { buildBatch } from "./lib/batch.js";
-import { fail, main, parseCliArgs, requireOption, userPath } from "./lib/cli.js";
-import { ContentStore, cidOfRef, defaultStoreDir } from "./lib/store/index.js";
+import { buildBatch } from "../src/records/batch.js";
+import { fail, main, parseCliArgs, requireOption, userPath } from "../src/ground/cli.js";
+import { ContentStore, cidOfRef, defaultStoreDir } from "../src/store/index.js";
 
 const NAME = "batch:build";
 const USAGE = "npm run batch:build -- --in records.jsonl --out DIR [--store DIR | --no-publish]";

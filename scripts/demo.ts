@@ -6,7 +6,7 @@
  * acted on; it misbehaves and the guardian Safe rolls it back to v1 as Faulty; a stale node keeps
  * serving v2, payers refund, an agent logs an action about an output v2 served before the
  * rollback; it anchors one more batch and withholds its file. Then the one command that proves
- * what happened while v2 was live: the incident report (scripts/lib/incident/, what
+ * what happened while v2 was live: the incident report (src/incident/, what
  * `npm run incident` prints), with the withheld batch listed as missing.
  *
  * The story is scripts/demo/scenario.ts (the tests replay it). Deterministic: fixed values and
@@ -20,14 +20,14 @@ import { join, relative, resolve } from "node:path";
 
 import { network } from "hardhat";
 
-import { errorLine } from "./lib/cli.js";
+import { errorLine } from "../src/ground/cli.js";
 import {
   DOSSIER_FILES,
   formatIncidentReport,
   incidentReport,
   writeDossier,
-} from "./lib/incident/index.js";
-import { parseSource } from "./lib/store/index.js";
+} from "../src/incident/index.js";
+import { parseSource } from "../src/store/index.js";
 import { DEMO_MODEL, runScenario } from "./demo/scenario.js";
 
 const print = (line: string) => process.stdout.write(`${line}\n`);

@@ -11,15 +11,15 @@
  * first (a call that would revert is explained in words and nothing is written or sent), then
  * written as a Safe{Wallet} Transaction Builder file for the owners to sign (--out FILE), or, on a
  * local chain, signed by threshold owners and executed (--execute). Model ids: 0x + 64 hex digits,
- * or a name whose id is keccak256(utf8(name)). Details: scripts/lib/gov.ts.
+ * or a name whose id is keccak256(utf8(name)). Details: src/governance/gov.ts.
  *
  * Owners for --execute: --owners 1,2 (indices into the network's accounts), else the env var
  * OWNER_KEYS (comma-separated private keys), else the network's accounts that own the Safe.
  * Exit 0 on success, 1 on any error (one line on stderr, no stack trace).
  */
-import { main, requireOption, userPath } from "./lib/cli.js";
-import { openNetwork } from "./lib/connect.js";
-import { helpText, parseGovArgs, runGov } from "./lib/gov.js";
+import { main, requireOption, userPath } from "../src/ground/cli.js";
+import { openNetwork } from "../src/chain/connect.js";
+import { helpText, parseGovArgs, runGov } from "../src/governance/gov.js";
 
 const NAME = "gov";
 

@@ -7,7 +7,7 @@
  * npm run incident -- check DIR --network NAME [--source SPEC ...] [--store DIR] [--quiet]
  *
  * After an incident, proves from the chain and the records' storage what happened while a
- * version was live (see scripts/lib/incident/index.ts): printed in words (or --json, or only the
+ * version was live (see src/incident/index.ts): printed in words (or --json, or only the
  * --summary), and with --out DIR written as a dossier (report.json, records.jsonl,
  * payments.jsonl, actions.jsonl, report.md, report.html). `check DIR` derives a dossier again
  * from the chain and storage and prints every difference.
@@ -21,8 +21,8 @@
  * problems or warnings (0 with --accept-incomplete); 4 a dossier that differs from the chain;
  * 1 one line on stderr on any error (a node that stays away included: no report then).
  */
-import { main, userPath } from "./lib/cli.js";
-import { connectTool } from "./lib/connect.js";
+import { main, userPath } from "../src/ground/cli.js";
+import { connectTool } from "../src/chain/connect.js";
 import {
   EXIT_DIFFERS,
   EXIT_INCOMPLETE,
@@ -32,10 +32,10 @@ import {
   parseCheckArgs,
   parseIncidentArgs,
   readLabels,
-} from "./lib/incident/index.js";
-import { writeDossier } from "./lib/incident/dossier.js";
-import { checkDossierAt, evidenceOptions, guarded, readContext } from "./lib/incident/run.js";
-import { defaultStoreDir, parseSource } from "./lib/store/index.js";
+} from "../src/incident/index.js";
+import { writeDossier } from "../src/incident/dossier.js";
+import { checkDossierAt, evidenceOptions, guarded, readContext } from "../src/incident/run.js";
+import { defaultStoreDir, parseSource } from "../src/store/index.js";
 
 const NAME = "incident";
 

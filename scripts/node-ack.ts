@@ -8,11 +8,11 @@
  * acknowledged (now or before), 1 on any error.
  */
 import type { NodeRouting } from "../types/ethers-contracts/index.js";
-import { resolveAddress } from "./lib/chain.js";
-import { fail, main, parseCliArgs, requireOption } from "./lib/cli.js";
-import { connectTool } from "./lib/connect.js";
-import { parseModelId } from "./lib/gov.js";
-import { acknowledgeLive } from "./lib/routing.js";
+import { resolveAddress } from "../src/chain/chain.js";
+import { fail, main, parseCliArgs, requireOption } from "../src/ground/cli.js";
+import { connectTool } from "../src/chain/connect.js";
+import { parseModelId } from "../src/governance/gov.js";
+import { acknowledgeLive } from "../src/node/routing.js";
 
 const NAME = "node:ack";
 const USAGE =

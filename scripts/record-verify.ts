@@ -18,9 +18,9 @@ import {
   parseProofEntry,
   readBatchSummary,
   verifyEntry,
-} from "./lib/anchoring.js";
-import { describeFsError, fail, main, parseCliArgs, requireOption } from "./lib/cli.js";
-import { connectTool } from "./lib/connect.js";
+} from "../src/node/anchoring.js";
+import { describeFsError, fail, main, parseCliArgs, requireOption } from "../src/ground/cli.js";
+import { connectTool } from "../src/chain/connect.js";
 
 const NAME = "record:verify";
 const USAGE =

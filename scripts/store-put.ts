@@ -10,14 +10,16 @@
  */
 import { readFileSync } from "node:fs";
 
-import { describeFsError, fail, main, parseCliArgs, requireOption, userPath } from "./lib/cli.js";
 import {
-  BatchFileError,
-  ContentStore,
-  cidOfRef,
-  defaultStoreDir,
-  parseBatchFile,
-} from "./lib/store/index.js";
+  describeFsError,
+  fail,
+  main,
+  parseCliArgs,
+  requireOption,
+  userPath,
+} from "../src/ground/cli.js";
+import { ContentStore, cidOfRef, defaultStoreDir } from "../src/store/index.js";
+import { BatchFileError, parseBatchFile } from "../src/records/batch-file.js";
 
 const NAME = "store:put";
 const USAGE = "npm run store:put -- --file PATH [--store DIR]";

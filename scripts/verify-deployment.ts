@@ -3,7 +3,7 @@
  *     [--deployment-id ID] [--block-range N]
  *     [--manager ADDRESS --registry ADDRESS --anchor ADDRESS --settlement ADDRESS --action-log ADDRESS]
  *
- * Checks a deployment of the suite against the role table (scripts/lib/roles.ts) and the module
+ * Checks a deployment of the suite against the role table (src/chain/roles.ts) and the module
  * parameters: who holds each AccessManager role (and ADMIN's execution delay), which role each
  * restricted function requires, the role guardians, the contracts' authority. AccessManager cannot
  * list role members, so its events are replayed from the deployment block in bounded eth_getLogs
@@ -16,9 +16,9 @@
  */
 import { getAddress, isAddress } from "ethers";
 
-import { IGNITION_MODULE } from "./lib/chain.js";
-import { fail, main, parseCliArgs, requireOption, userPath } from "./lib/cli.js";
-import { openNetwork } from "./lib/connect.js";
+import { IGNITION_MODULE } from "../src/chain/chain.js";
+import { fail, main, parseCliArgs, requireOption, userPath } from "../src/ground/cli.js";
+import { openNetwork } from "../src/chain/connect.js";
 import {
   DEFAULT_BLOCK_RANGE,
   type RollbackTrailParameters,
@@ -31,8 +31,8 @@ import {
   readParameterFile,
   roleName,
   verifyDeployment,
-} from "./lib/deployment.js";
-import { Role } from "./lib/roles.js";
+} from "../src/deploy/deployment.js";
+import { Role } from "../src/chain/roles.js";
 
 const NAME = "verify-deployment";
 const USAGE =

@@ -5,7 +5,7 @@
  *                  [--source SPEC ...] [--store DIR] [--webhook-attempts N] [--webhook-timeout MS]
  *                  [--quiet] [--anchor ADDRESS] [--settlement ADDRESS] [--routing ADDRESS]
  *
- * Follows new blocks and raises an alert per cause (see scripts/lib/watch/index.ts and the README's
+ * Follows new blocks and raises an alert per cause (see src/watch/index.ts and the README's
  * "The watch"): one JSON line on stdout each (schemas/watch-alert.schema.json), a line in words on
  * stderr (none with --quiet), and a POST to --webhook, in order, retried with backoff. With
  * --state FILE the watch resumes where it stopped, alerts raised once across restarts.
@@ -16,9 +16,9 @@
  * the start, a state file of another chain or deployment). A node that stops answering while the
  * watch follows is a line on stderr and is tried again: the watch does not end for it.
  */
-import { main, userPath } from "./lib/cli.js";
-import { connectTool } from "./lib/connect.js";
-import { parseWatchArgs, runWatch } from "./lib/watch/index.js";
+import { main, userPath } from "../src/ground/cli.js";
+import { connectTool } from "../src/chain/connect.js";
+import { parseWatchArgs, runWatch } from "../src/watch/index.js";
 
 const NAME = "watch";
 

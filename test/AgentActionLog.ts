@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { ZeroHash, id, type ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
-import type { InferenceRecord } from "../scripts/lib/record.js";
+import type { InferenceRecord } from "../src/records/record.js";
 import type { AgentActionLog } from "../types/ethers-contracts/index.js";
 import {
   Disposition,

@@ -15,7 +15,7 @@ import {
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { network } from "hardhat";
 
-import { RECORD_FIELDS, type InferenceRecord } from "../scripts/lib/record.js";
+import { RECORD_FIELDS, type InferenceRecord } from "../src/records/record.js";
 import type { ZkVerifierGasTestDouble } from "../types/ethers-contracts/index.js";
 import {
   ATTESTATION_TYPES,

@@ -12,7 +12,7 @@ import {
 } from "ethers";
 import { network } from "hardhat";
 
-import { INFERENCE_ANCHOR_FUNCTION_ROLES, Role } from "../scripts/lib/roles.js";
+import { INFERENCE_ANCHOR_FUNCTION_ROLES, Role } from "../src/chain/roles.js";
 import {
   ATTESTATION_TYPES,
   Batch,

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ZeroAddress, id } from "ethers";
 import { network } from "hardhat";
 
-import { RECORD_FIELDS, type InferenceRecord } from "../scripts/lib/record.js";
+import { RECORD_FIELDS, type InferenceRecord } from "../src/records/record.js";
 import {
   Batch,
   Disposition,

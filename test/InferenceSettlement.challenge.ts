@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ZeroAddress, id } from "ethers";
 import { network } from "hardhat";
 
-import type { InferenceRecord } from "../scripts/lib/record.js";
+import type { InferenceRecord } from "../src/records/record.js";
 import {
   AMOUNT,
   Disposition,

@@ -8,7 +8,7 @@ import {
   MODEL_REGISTRY_FUNCTION_ROLES,
   Role,
   type RoleName,
-} from "../scripts/lib/roles.js";
+} from "../src/chain/roles.js";
 import type { RolesHarness } from "../types/ethers-contracts/index.js";
 import {
   Disposition,
@@ -151,7 +151,7 @@ async function adminGrant(f: Fixture, role: bigint, account: string, executionDe
 
 describe("ModelRegistry roles", function () {
   describe("role ids", function () {
-    it("are the same in contracts/libraries/Roles.sol and scripts/lib/roles.ts", async function () {
+    it("are the same in contracts/libraries/Roles.sol and src/chain/roles.ts", async function () {
       const { harness, manager } = await loadFixture();
       expect(await harness.admin()).to.equal(Role.ADMIN);
       expect(await harness.publisher()).to.equal(Role.PUBLISHER);

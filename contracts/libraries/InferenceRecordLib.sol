@@ -4,7 +4,7 @@ pragma solidity 0.8.34;
 /**
  * @notice One inference, as a node serves it. Every field is static, so `abi.encode(record)` is
  * twelve 32-byte words, one per field in this order: the same bytes as encoding field by field.
- * @dev The TypeScript twin is `scripts/lib/record.ts` (RECORD_FIELDS / RECORD_TYPES). The field
+ * @dev The TypeScript twin is `src/records/record.ts` (RECORD_FIELDS / RECORD_TYPES). The field
  * order is the wire format (the leaf), not a storage layout: records are never stored.
  */
 // solhint-disable-next-line gas-struct-packing

@@ -4,7 +4,7 @@ pragma solidity 0.8.34;
 /**
  * @title Roles
  * @notice The suite's AccessManager role ids, in one place. The TypeScript twin is
- * `scripts/lib/roles.ts`; a test checks that both agree.
+ * `src/chain/roles.ts`; a test checks that both agree.
  * @dev ADMIN is AccessManager's built-in ADMIN_ROLE (0). It grants and revokes roles and changes
  * authorities, and carries an execution delay of at least the registry's promotion delay, so that
  * no role change can reach a model faster than a reviewed promotion could.

@@ -6,7 +6,7 @@ import {Roles} from "../libraries/Roles.sol";
 /**
  * @title RolesHarness
  * @notice Test double exposing the {Roles} library constants, so that the TypeScript tests can
- * check that `scripts/lib/roles.ts` holds the same role ids as the contracts.
+ * check that `src/chain/roles.ts` holds the same role ids as the contracts.
  * @dev Not deployed outside tests.
  */
 contract RolesHarness {

@@ -13,8 +13,8 @@
  */
 import { HardhatPluginError } from "hardhat/plugins";
 
-import { IGNITION_MODULE } from "../../scripts/lib/chain.js";
-import { ParameterError } from "../../scripts/lib/deployment.js";
+import { IGNITION_MODULE } from "../../src/chain/chain.js";
+import { ParameterError } from "../../src/deploy/deployment.js";
 import { buildRollbackTrailModule, commandLineParameters } from "../rollback-trail.js";
 
 /** The module for this run; Hardhat shows a parameter error as one message, without a stack. */

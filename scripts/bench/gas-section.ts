@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { fail } from "../lib/cli.js";
+import { fail } from "../../src/ground/cli.js";
 
 export async function benchGas(): Promise<unknown> {
   const dir = mkdtempSync(join(tmpdir(), "bench-gas-"));

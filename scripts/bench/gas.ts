@@ -16,11 +16,20 @@ import { writeFileSync } from "node:fs";
 import { network } from "hardhat";
 import { Wallet, hexlify, keccak256, randomBytes, type Signer } from "ethers";
 
-import { signAttestation } from "../lib/attestation.js";
-import { deploySuite } from "../lib/deploy-local.js";
-import { type SettledEventArgs, type SettlementDetails, detailsFromSettled } from "../lib/enums.js";
-import { processProof } from "../lib/merkle.js";
-import { type InferenceRecord, ProofPath, RECORD_FORMAT_V1, leafHash } from "../lib/record.js";
+import { signAttestation } from "../../src/records/attestation.js";
+import { deploySuite } from "../../src/deploy/deploy-local.js";
+import {
+  type SettledEventArgs,
+  type SettlementDetails,
+  detailsFromSettled,
+} from "../../src/chain/enums.js";
+import { processProof } from "../../src/records/merkle.js";
+import {
+  type InferenceRecord,
+  ProofPath,
+  RECORD_FORMAT_V1,
+  leafHash,
+} from "../../src/records/record.js";
 
 /**
  * settle's budget over transferFrom: 48,000, plus the payer's hold-period guard (issue 9: its

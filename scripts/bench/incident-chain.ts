@@ -16,14 +16,14 @@ import { join } from "node:path";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { Interface, ZeroAddress, id, toBeHex } from "ethers";
 
-import { EncodedRecords } from "../lib/batch.js";
-import { writeBatchJsonl } from "../lib/batch-write.js";
-import { fail } from "../lib/cli.js";
-import { Disposition } from "../lib/enums.js";
-import { deploySuite, type Suite } from "../lib/deploy-local.js";
-import { RecordMerkleTree } from "../lib/merkle.js";
-import { type InferenceRecord, ProofPath, RECORD_FORMAT_V1 } from "../lib/record.js";
-import { ContentStore } from "../lib/store/index.js";
+import { EncodedRecords } from "../../src/records/batch.js";
+import { writeBatchJsonl } from "../../src/records/batch-write.js";
+import { fail } from "../../src/ground/cli.js";
+import { Disposition } from "../../src/chain/enums.js";
+import { deploySuite, type Suite } from "../../src/deploy/deploy-local.js";
+import { RecordMerkleTree } from "../../src/records/merkle.js";
+import { type InferenceRecord, ProofPath, RECORD_FORMAT_V1 } from "../../src/records/record.js";
+import { ContentStore } from "../../src/store/index.js";
 
 export const BENCH_PORT = 8546;
 export const BENCH_URL = `http://127.0.0.1:${BENCH_PORT}`;

@@ -18,11 +18,12 @@ import { join } from "node:path";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 
 import type { InferenceAnchor, ModelRegistry } from "../../types/ethers-contracts/index.js";
-import { fail } from "../lib/cli.js";
-import { verifyOnChain } from "../lib/incident/onchain.js";
-import type { ReportRecord } from "../lib/incident/types.js";
-import { RecordMerkleTree } from "../lib/merkle.js";
-import { ContentStore, parseBatchFile } from "../lib/store/index.js";
+import { fail } from "../../src/ground/cli.js";
+import { verifyOnChain } from "../../src/incident/onchain.js";
+import type { ReportRecord } from "../../src/incident/types.js";
+import { RecordMerkleTree } from "../../src/records/merkle.js";
+import { ContentStore } from "../../src/store/index.js";
+import { parseBatchFile } from "../../src/records/batch-file.js";
 import {
   BENCH_MODEL,
   BENCH_MODEL_ID,

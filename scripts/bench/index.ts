@@ -13,7 +13,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { fail, main, parseCliArgs } from "../lib/cli.js";
+import { fail, main, parseCliArgs } from "../../src/ground/cli.js";
 import { benchGas } from "./gas-section.js";
 import { benchIncident } from "./incident.js";
 import { benchMerkle } from "./merkle.js";

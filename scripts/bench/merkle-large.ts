@@ -12,10 +12,10 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { EncodedRecords, readRecordsFile, writeBatchDir } from "../lib/batch.js";
-import { main } from "../lib/cli.js";
-import { RecordMerkleTree } from "../lib/merkle.js";
-import { RECORD_TYPES } from "../lib/record.js";
+import { EncodedRecords, readRecordsFile, writeBatchDir } from "../../src/records/batch.js";
+import { main } from "../../src/ground/cli.js";
+import { RecordMerkleTree } from "../../src/records/merkle.js";
+import { RECORD_TYPES } from "../../src/records/record.js";
 import { randomRecords, writeRecordsJsonl } from "./records.js";
 import { MB, maxRssMB, measure, rate, rssMB, sum } from "./timing.js";
 

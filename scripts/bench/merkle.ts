@@ -1,5 +1,5 @@
 /**
- * Benchmark section "merkle": our typed-array tree (scripts/lib/merkle.ts) against
+ * Benchmark section "merkle": our typed-array tree (src/records/merkle.ts) against
  * @openzeppelin/merkle-tree's StandardMerkleTree on the same seeded random records, and ours alone
  * at a million records (in child processes, so that their peak memory is their own).
  */
@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
-import { RecordMerkleTree } from "../lib/merkle.js";
-import { KECCAK, RECORD_TYPES, recordValues } from "../lib/record.js";
+import { RecordMerkleTree } from "../../src/records/merkle.js";
+import { KECCAK, RECORD_TYPES, recordValues } from "../../src/records/record.js";
 import { randomRecords } from "./records.js";
 import { type Timing, measure, rate, sum } from "./timing.js";
 

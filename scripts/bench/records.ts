@@ -4,7 +4,11 @@
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 
-import { type InferenceRecord, RECORD_FORMAT_V1, checksumAddress } from "../lib/record.js";
+import {
+  type InferenceRecord,
+  RECORD_FORMAT_V1,
+  checksumAddress,
+} from "../../src/records/record.js";
 
 /** mulberry32: a small, fast 32-bit PRNG. Returns uint32s. */
 export function prng(seed: number): () => number {

@@ -47,20 +47,24 @@ import { ZeroAddress, id, parseUnits, type ContractTransactionResponse } from "e
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type { ERC20TestDouble, InferenceSettlement } from "../../types/ethers-contracts/index.js";
-import { anchorBatch, findEntries, readBatchSummary } from "../lib/anchoring.js";
-import { buildBatch } from "../lib/batch.js";
-import { revertData } from "../lib/chain.js";
-import { ContentStore } from "../lib/store/index.js";
-import { type SettledEventArgs, type SettlementDetails, detailsFromSettled } from "../lib/enums.js";
-import { DEFAULT_PARAMETERS, deploySuite, type Suite } from "../lib/deploy-local.js";
-import { parseGovArgs, runGov } from "../lib/gov.js";
-import { type InferenceRecord, ProofPath, RECORD_FORMAT_V1 } from "../lib/record.js";
+import { anchorBatch, findEntries, readBatchSummary } from "../../src/node/anchoring.js";
+import { buildBatch } from "../../src/records/batch.js";
+import { revertData } from "../../src/chain/chain.js";
+import { ContentStore } from "../../src/store/index.js";
+import {
+  type SettledEventArgs,
+  type SettlementDetails,
+  detailsFromSettled,
+} from "../../src/chain/enums.js";
+import { DEFAULT_PARAMETERS, deploySuite, type Suite } from "../../src/deploy/deploy-local.js";
+import { parseGovArgs, runGov } from "../../src/governance/gov.js";
+import { type InferenceRecord, ProofPath, RECORD_FORMAT_V1 } from "../../src/records/record.js";
 import {
   SAFE_VERSION,
   createSafe,
   deploySafeInfrastructure,
   type SafeInfrastructure,
-} from "../lib/safe.js";
+} from "../../src/governance/safe.js";
 
 /** The model of the story. Its id is keccak256 of the name, as `npm run gov` derives it. */
 export const DEMO_MODEL = "opengradient/llm";

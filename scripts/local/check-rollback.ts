@@ -13,12 +13,12 @@
  */
 import { getAddress, id } from "ethers";
 
-import { resolveAddress } from "../lib/chain.js";
-import { Disposition, EndReason, VersionStatus } from "../lib/enums.js";
-import { fail, main } from "../lib/cli.js";
-import { parseModelId } from "../lib/gov.js";
-import { Role } from "../lib/roles.js";
-import { readSafeState } from "../lib/safe.js";
+import { resolveAddress } from "../../src/chain/chain.js";
+import { Disposition, EndReason, VersionStatus } from "../../src/chain/enums.js";
+import { fail, main } from "../../src/ground/cli.js";
+import { parseModelId } from "../../src/governance/gov.js";
+import { Role } from "../../src/chain/roles.js";
+import { readSafeState } from "../../src/governance/safe.js";
 import type { AccessManager, ModelRegistry } from "../../types/ethers-contracts/index.js";
 import { DEMO_MODEL, connectLocal, scriptArgs } from "./common.js";
 

@@ -19,10 +19,10 @@ import type { ParseArgsOptionsConfig } from "node:util";
 
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { fail, parseCliArgs } from "../lib/cli.js";
-import { openNetwork } from "../lib/connect.js";
-import { PROJECT_ROOT } from "../lib/deployment.js";
-import { LOCAL_CHAIN_IDS } from "../lib/safe.js";
+import { fail, parseCliArgs } from "../../src/ground/cli.js";
+import { openNetwork } from "../../src/chain/connect.js";
+import { PROJECT_ROOT } from "../../src/deploy/deployment.js";
+import { LOCAL_CHAIN_IDS } from "../../src/governance/safe.js";
 
 /** Account indices, as in the table above. */
 export const ACCOUNTS = {

@@ -11,10 +11,10 @@ import { renameSync, writeFileSync } from "node:fs";
 
 import { ZeroHash, id } from "ethers";
 
-import { resolveAddress } from "../lib/chain.js";
-import { fail, main } from "../lib/cli.js";
-import { parseModelId } from "../lib/gov.js";
-import { ProofPath, RECORD_FORMAT_V1, type InferenceRecord } from "../lib/record.js";
+import { resolveAddress } from "../../src/chain/chain.js";
+import { fail, main } from "../../src/ground/cli.js";
+import { parseModelId } from "../../src/governance/gov.js";
+import { ProofPath, RECORD_FORMAT_V1, type InferenceRecord } from "../../src/records/record.js";
 import type { ModelRegistry } from "../../types/ethers-contracts/index.js";
 import { DEMO_MODEL, connectLocal, scriptArgs } from "./common.js";
 

@@ -21,10 +21,10 @@
  */
 import { getAddress } from "ethers";
 
-import { fail, main, userPath } from "../lib/cli.js";
-import { parseRollbackTrailParameters } from "../lib/deployment.js";
-import { createSafe, deploySafeInfrastructure, readSafeState } from "../lib/safe.js";
-import { writeFileAtomic } from "../lib/tx-builder.js";
+import { fail, main, userPath } from "../../src/ground/cli.js";
+import { parseRollbackTrailParameters } from "../../src/deploy/deployment.js";
+import { createSafe, deploySafeInfrastructure, readSafeState } from "../../src/governance/safe.js";
+import { writeFileAtomic } from "../../src/governance/tx-builder.js";
 import {
   ACCOUNTS,
   GENERATED_PARAMETERS,

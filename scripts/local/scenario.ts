@@ -4,7 +4,7 @@
  *
  * The life of a model on a local chain where the suite was deployed with the Safes of
  * scripts/local/safes.ts (addresses from deploy/deployments/chain-<id>/), every governance step
- * through the governance command line's core (scripts/lib/gov.ts runGov: the code behind
+ * through the governance command line's core (src/governance/gov.ts runGov: the code behind
  * `npm run gov -- ... --execute`):
  *
  *   1. the governance Safe (owners #1, #2 sign) creates the model "demo/model", publisher #7;
@@ -22,9 +22,9 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { ZeroAddress, id } from "ethers";
 
-import { resolveAddress } from "../lib/chain.js";
-import { fail, main } from "../lib/cli.js";
-import { parseGovArgs, parseModelId, runGov } from "../lib/gov.js";
+import { resolveAddress } from "../../src/chain/chain.js";
+import { fail, main } from "../../src/ground/cli.js";
+import { parseGovArgs, parseModelId, runGov } from "../../src/governance/gov.js";
 import type { ModelRegistry } from "../../types/ethers-contracts/index.js";
 import { ACCOUNTS, DEMO_MODEL, connectLocal, scriptArgs } from "./common.js";
 

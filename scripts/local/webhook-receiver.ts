@@ -11,7 +11,7 @@ import { appendFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { fail, main, parseCliArgs, requireOption } from "../lib/cli.js";
+import { fail, main, parseCliArgs, requireOption } from "../../src/ground/cli.js";
 
 const NAME = "local/webhook-receiver";
 const USAGE =

@@ -16,8 +16,8 @@ import {
   TARGET_FUNCTION_ROLES,
   parseRollbackTrailParameters,
   readParameterFile,
-} from "../../scripts/lib/deployment.js";
-import { GUARDED_ROLES, Role, type RoleName } from "../../scripts/lib/roles.js";
+} from "../../src/deploy/deployment.js";
+import { GUARDED_ROLES, Role, type RoleName } from "../../src/chain/roles.js";
 import {
   ADMIN_DELAY,
   PROMOTION_DELAY,

@@ -10,7 +10,7 @@ import {
   type RollbackTrailParameters,
   type SuiteAddresses,
   parseRollbackTrailParameters,
-} from "../../scripts/lib/deployment.js";
+} from "../../src/deploy/deployment.js";
 import type {
   AccessManager,
   AgentActionLog,

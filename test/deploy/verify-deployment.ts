@@ -9,7 +9,7 @@ import { id } from "ethers";
 import hre, { network } from "hardhat";
 
 import { buildRollbackTrailModule } from "../../deploy/rollback-trail.js";
-import { deploySuite } from "../../scripts/lib/deploy-local.js";
+import { deploySuite } from "../../src/deploy/deploy-local.js";
 import {
   type FindingKind,
   type SuiteAddresses,
@@ -18,8 +18,8 @@ import {
   addressesOf,
   readDeploymentRecord,
   verifyDeployment,
-} from "../../scripts/lib/deployment.js";
-import { Role } from "../../scripts/lib/roles.js";
+} from "../../src/deploy/deployment.js";
+import { Role } from "../../src/chain/roles.js";
 import {
   ADMIN_DELAY,
   type DeployedSuite,

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { AbiCoder, Interface, concat, getAddress, id, type TransactionReceipt } from "ethers";
 import { network } from "hardhat";
 
-import { Role } from "../../scripts/lib/roles.js";
+import { Role } from "../../src/chain/roles.js";
 import {
   SAFE_ERROR_CODES,
   approvedHashSignature,
@@ -27,7 +27,7 @@ import {
   simulateFromSafe,
   type SafeSignature,
   type SafeTransaction,
-} from "../../scripts/lib/safe.js";
+} from "../../src/governance/safe.js";
 import {
   CancelReason,
   Disposition,

@@ -15,15 +15,15 @@ import {
 } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { signAttestation } from "../../scripts/lib/attestation.js";
-import { ProofMask, Standing, flagsOf, type StandingName } from "../../scripts/lib/enums.js";
+import { signAttestation } from "../../src/records/attestation.js";
+import { ProofMask, Standing, flagsOf, type StandingName } from "../../src/chain/enums.js";
 import {
   ProofPath,
   RECORD_FIELDS,
   RECORD_FORMAT_V1,
   type InferenceRecord,
-} from "../../scripts/lib/record.js";
-import { INFERENCE_ANCHOR_FUNCTION_ROLES } from "../../scripts/lib/roles.js";
+} from "../../src/records/record.js";
+import { INFERENCE_ANCHOR_FUNCTION_ROLES } from "../../src/chain/roles.js";
 import type {
   InferenceAnchor,
   ModelRegistry,
@@ -47,7 +47,7 @@ export {
   ATTESTATION_TYPES,
   attestationDomain,
   attestedFields,
-} from "../../scripts/lib/attestation.js";
+} from "../../src/records/attestation.js";
 export {
   AttestationStatus,
   Disposition,
@@ -56,8 +56,8 @@ export {
   VersionStatus,
   flagsOf,
   type StandingName,
-} from "../../scripts/lib/enums.js";
-export { ProofPath as Path } from "../../scripts/lib/record.js";
+} from "../../src/chain/enums.js";
+export { ProofPath as Path } from "../../src/records/record.js";
 export { Batch } from "./batch.js";
 export { minedAt } from "./registry-actions.js";
 

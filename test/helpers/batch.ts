@@ -4,7 +4,7 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { RECORD_TYPES, recordValues, type InferenceRecord } from "../../scripts/lib/record.js";
+import { RECORD_TYPES, recordValues, type InferenceRecord } from "../../src/records/record.js";
 import type { InferenceAnchor } from "../../types/ethers-contracts/index.js";
 import { minedAt } from "./registry-actions.js";
 

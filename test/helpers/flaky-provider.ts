@@ -4,7 +4,7 @@
  * "Failed to make POST request"), to test that the tools retry such
  * failures and never report them as the chain's answers.
  */
-import type { Eip1193Provider } from "../../scripts/lib/rpc-retry.js";
+import type { Eip1193Provider } from "../../src/chain/rpc-retry.js";
 
 export class FlakyEip1193ProviderTestDouble implements Eip1193Provider {
   /** Requests received, and how many were failed. */

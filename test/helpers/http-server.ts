@@ -4,7 +4,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { refHex } from "../../scripts/lib/store/index.js";
+import { refHex } from "../../src/store/index.js";
 
 /** Answers one request. */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;

@@ -3,7 +3,7 @@
  * serves files by their reference (`/batches/<64 hex>` or `/ipfs/<cid>`), either as stored or
  * with one byte altered (a store that lies).
  */
-import { cidOfRef, sha256Ref } from "../../scripts/lib/store/index.js";
+import { cidOfRef, sha256Ref } from "../../src/store/index.js";
 import { serve } from "./http-server.js";
 
 export interface HttpStore {

@@ -1,6 +1,6 @@
 /**
  * Shared actions and record helpers of the ModelRegistry mocha tests (and of the other fixtures):
- * the registry's enums (re-exported from scripts/lib/enums.ts), deterministic version data,
+ * the registry's enums (re-exported from src/chain/enums.ts), deterministic version data,
  * "register N versions", "promote a version through the delay", block-time helpers, the
  * guardian's rollback, and conversions of the registry's structs into plain objects so that
  * `deep.equal` compares field by field.
@@ -9,7 +9,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { ZeroAddress, id, type BaseContract, type ContractTransactionResponse } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { EndReason, ProofMask } from "../../scripts/lib/enums.js";
+import { EndReason, ProofMask } from "../../src/chain/enums.js";
 import type { ModelRegistry } from "../../types/ethers-contracts/index.js";
 import type { RegistryFixture } from "./registry-fixture.js";
 
@@ -19,7 +19,7 @@ export {
   EndReason,
   ProofMask,
   VersionStatus,
-} from "../../scripts/lib/enums.js";
+} from "../../src/chain/enums.js";
 
 export const MODEL_ID = id("model:alpha");
 export const OTHER_MODEL_ID = id("model:beta");

@@ -1,8 +1,8 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { configureRoles, grantAll, selectorsByRole, wireTarget } from "../../scripts/lib/access.js";
-import { MODEL_REGISTRY_FUNCTION_ROLES, Role } from "../../scripts/lib/roles.js";
+import { configureRoles, grantAll, selectorsByRole, wireTarget } from "../../src/chain/access.js";
+import { MODEL_REGISTRY_FUNCTION_ROLES, Role } from "../../src/chain/roles.js";
 import type {
   AccessManager,
   InferenceAnchor,

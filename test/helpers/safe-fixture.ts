@@ -18,13 +18,13 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { ZeroAddress, type Interface } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { DEFAULT_PARAMETERS, deploySuite, type Suite } from "../../scripts/lib/deploy-local.js";
+import { DEFAULT_PARAMETERS, deploySuite, type Suite } from "../../src/deploy/deploy-local.js";
 import {
   createSafe,
   deploySafeInfrastructure,
   safeExec,
   type SafeInfrastructure,
-} from "../../scripts/lib/safe.js";
+} from "../../src/governance/safe.js";
 import { MODEL_ID, ProofMask, blobOf, uriOf, weightsOf } from "./registry-actions.js";
 
 export const PROMOTION_DELAY = DEFAULT_PARAMETERS.promotionDelay;

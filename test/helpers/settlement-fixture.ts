@@ -22,12 +22,12 @@ import {
   type SettledEventArgs,
   type SettlementDetails,
   detailsFromSettled,
-} from "../../scripts/lib/enums.js";
-import { ProofPath, RECORD_FORMAT_V1, type InferenceRecord } from "../../scripts/lib/record.js";
+} from "../../src/chain/enums.js";
+import { ProofPath, RECORD_FORMAT_V1, type InferenceRecord } from "../../src/records/record.js";
 import {
   INFERENCE_ANCHOR_FUNCTION_ROLES,
   INFERENCE_SETTLEMENT_FUNCTION_ROLES,
-} from "../../scripts/lib/roles.js";
+} from "../../src/chain/roles.js";
 import type {
   AgentActionLog,
   ERC20TestDouble,
@@ -52,8 +52,8 @@ export {
   flagsOf,
   type SettlementDetails,
   type StandingName,
-} from "../../scripts/lib/enums.js";
-export { ProofPath as Path } from "../../scripts/lib/record.js";
+} from "../../src/chain/enums.js";
+export { ProofPath as Path } from "../../src/records/record.js";
 export { Batch } from "./batch.js";
 export { minedAt } from "./registry-actions.js";
 

@@ -16,7 +16,7 @@ import {
   unit,
   type DemoScenario,
 } from "../../scripts/demo/scenario.js";
-import { parseGovArgs, runGov } from "../../scripts/lib/gov.js";
+import { parseGovArgs, runGov } from "../../src/governance/gov.js";
 import {
   type Alert,
   type AlertSink,
@@ -24,7 +24,7 @@ import {
   type WatchOptions,
   type WatchState,
   WebhookQueue,
-} from "../../scripts/lib/watch/index.js";
+} from "../../src/watch/index.js";
 import { type TestServer, serve } from "./http-server.js";
 
 const MINUTE = 60;

@@ -9,7 +9,7 @@ import {
   recordLeaf,
   recordValues,
   type InferenceRecord,
-} from "../../scripts/lib/record.js";
+} from "../../src/records/record.js";
 import type { InferenceRecordHarness } from "../../types/ethers-contracts/index.js";
 
 const connection = await network.getOrCreate();

@@ -12,14 +12,14 @@ import {
   findEntries,
   readBatchSummary,
   verifyEntry,
-} from "../../scripts/lib/anchoring.js";
-import { buildBatch } from "../../scripts/lib/batch.js";
-import { epochHint } from "../../scripts/lib/chain.js";
-import { CliError } from "../../scripts/lib/cli.js";
-import { deploySuite } from "../../scripts/lib/deploy-local.js";
-import { type InferenceRecord, ProofPath, RECORD_FORMAT_V1 } from "../../scripts/lib/record.js";
-import { flagOf } from "../../scripts/lib/standing.js";
-import { sha256Ref } from "../../scripts/lib/store/index.js";
+} from "../../src/node/anchoring.js";
+import { buildBatch } from "../../src/records/batch.js";
+import { epochHint } from "../../src/chain/chain.js";
+import { CliError } from "../../src/ground/cli.js";
+import { deploySuite } from "../../src/deploy/deploy-local.js";
+import { type InferenceRecord, ProofPath, RECORD_FORMAT_V1 } from "../../src/records/record.js";
+import { flagOf } from "../../src/records/standing.js";
+import { sha256Ref } from "../../src/store/index.js";
 
 const connection = await network.getOrCreate();
 const { ethers, networkHelpers } = connection;

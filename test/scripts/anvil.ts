@@ -14,10 +14,10 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { describeFailedSend, failureData } from "../../scripts/lib/chain.js";
-import { deploySuite, type Suite } from "../../scripts/lib/deploy-local.js";
-import { PROJECT_ROOT } from "../../scripts/lib/deployment.js";
-import { acknowledgeLive } from "../../scripts/lib/routing.js";
+import { describeFailedSend, failureData } from "../../src/chain/chain.js";
+import { deploySuite, type Suite } from "../../src/deploy/deploy-local.js";
+import { PROJECT_ROOT } from "../../src/deploy/deployment.js";
+import { acknowledgeLive } from "../../src/node/routing.js";
 
 const ANVIL = join(PROJECT_ROOT, "node_modules", ".bin", "anvil");
 const MODEL = "0x" + "ab".repeat(32);

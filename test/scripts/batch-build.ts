@@ -14,9 +14,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { randomRecords } from "../../scripts/bench/records.js";
-import { RecordMerkleTree, verifyProof } from "../../scripts/lib/merkle.js";
-import { RECORD_TYPES, recordValues, type InferenceRecord } from "../../scripts/lib/record.js";
-import { BatchFileError, cidOfRef, parseBatchFile } from "../../scripts/lib/store/index.js";
+import { RecordMerkleTree, verifyProof } from "../../src/records/merkle.js";
+import { RECORD_TYPES, recordValues, type InferenceRecord } from "../../src/records/record.js";
+import { cidOfRef } from "../../src/store/index.js";
+import { BatchFileError, parseBatchFile } from "../../src/records/batch-file.js";
 import {
   ROOT,
   type Run,

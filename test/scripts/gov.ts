@@ -1,7 +1,7 @@
 /**
- * The governance command line (npm run gov): its core (scripts/lib/gov.ts) run in-process on the
+ * The governance command line (npm run gov): its core (src/governance/gov.ts) run in-process on the
  * suite governed by real Safe 1.5.0 multisigs (test/helpers/safe-fixture.ts), the Transaction
- * Builder files it writes (scripts/lib/tx-builder.ts), and the real CLI once, as a child process.
+ * Builder files it writes (src/governance/tx-builder.ts), and the real CLI once, as a child process.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
@@ -12,21 +12,21 @@ import { expect } from "chai";
 import { HDNodeWallet, Interface, getAddress, id } from "ethers";
 import { network } from "hardhat";
 
-import { CliError } from "../../scripts/lib/cli.js";
+import { CliError } from "../../src/ground/cli.js";
 import {
   parseGovArgs,
   runGov,
   type GovOutcome,
   type GovRunOptions,
-} from "../../scripts/lib/gov.js";
-import { safeAt } from "../../scripts/lib/safe.js";
+} from "../../src/governance/gov.js";
+import { safeAt } from "../../src/governance/safe.js";
 import {
   encodeLikeTransactionBuilder,
   hasValidChecksum,
   txBuilderChecksum,
   type TxBuilderBatch,
   type UnsignedTxBuilderBatch,
-} from "../../scripts/lib/tx-builder.js";
+} from "../../src/governance/tx-builder.js";
 import { Disposition, MODEL_ID, VersionStatus } from "../helpers/registry-actions.js";
 import { deploySafeGovernance } from "../helpers/safe-fixture.js";
 

@@ -1,5 +1,5 @@
 /**
- * The off-chain standings of the incident report (scripts/lib/incident/classify.ts) equal the
+ * The off-chain standings of the incident report (src/incident/classify.ts) equal the
  * contract's: random histories of every registry action (register, propose, activate, cancel,
  * rollback and revoke as Faulty or Withdrawn, pause, resume, time) and anchor action (batches of
  * random records: right or wrong version, weights, model, format, proof path, declared range;
@@ -14,7 +14,7 @@ import {
   classifyRecord,
   epochAtOffChain,
   readRegistrySnapshot,
-} from "../../scripts/lib/incident/classify.js";
+} from "../../src/incident/classify.js";
 import {
   Disposition,
   MODEL_ID,
@@ -30,7 +30,7 @@ import {
   type AnchorFixture,
 } from "../helpers/anchor-fixture.js";
 import { Batch } from "../helpers/batch.js";
-import { decodeFlags } from "../../scripts/lib/standing.js";
+import { decodeFlags } from "../../src/records/standing.js";
 
 const connection = await network.create();
 const { networkHelpers } = connection;

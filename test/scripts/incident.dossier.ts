@@ -1,5 +1,5 @@
 /**
- * The incident dossier (`npm run incident -- … --out DIR`, scripts/lib/incident/dossier.ts) and
+ * The incident dossier (`npm run incident -- … --out DIR`, src/incident/dossier.ts) and
  * its check (`npm run incident -- check DIR`, ./check.ts), on the story of `npm run demo`: the
  * files written atomically, report.json valid against schemas/incident-report.schema.json, and a
  * dossier that checks clean until one claim in it is edited.
@@ -21,7 +21,7 @@ import { expect } from "chai";
 import type { Provider } from "ethers";
 import { network } from "hardhat";
 
-import { CliError } from "../../scripts/lib/cli.js";
+import { CliError } from "../../src/ground/cli.js";
 import { DEMO_MODEL, runScenario, type DemoScenario } from "../../scripts/demo/scenario.js";
 import {
   DOSSIER_FILES,
@@ -32,8 +32,8 @@ import {
   writeDossier,
   type IncidentReport,
   type IncidentReportOptions,
-} from "../../scripts/lib/incident/index.js";
-import { parseSource } from "../../scripts/lib/store/index.js";
+} from "../../src/incident/index.js";
+import { parseSource } from "../../src/store/index.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;

@@ -1,5 +1,5 @@
 /**
- * The incident report's evidence (scripts/lib/incident/evidence.ts): every anchored batch gets a
+ * The incident report's evidence (src/incident/evidence.ts): every anchored batch gets a
  * status whether or not its file is at hand, files come from real stores by their anchored
  * reference, broken copies never count, transient RPC failures are retried, and the payments meet
  * the records of the service they paid for. On the story of `npm run demo`, on its own network.
@@ -19,7 +19,7 @@ import type {
   InferenceSettlement,
   ModelRegistry,
 } from "../../types/ethers-contracts/index.js";
-import { CliError } from "../../scripts/lib/cli.js";
+import { CliError } from "../../src/ground/cli.js";
 import {
   DEMO_MODEL,
   blobOfVersion,
@@ -27,11 +27,11 @@ import {
   runScenario,
   unit,
 } from "../../scripts/demo/scenario.js";
-import { anchorBatch, readBatchSummary } from "../../scripts/lib/anchoring.js";
-import { buildBatch } from "../../scripts/lib/batch.js";
-import type { InferenceRecord } from "../../scripts/lib/record.js";
-import { safeExec } from "../../scripts/lib/safe.js";
-import { HttpSource } from "../../scripts/lib/store/http-source.js";
+import { anchorBatch, readBatchSummary } from "../../src/node/anchoring.js";
+import { buildBatch } from "../../src/records/batch.js";
+import type { InferenceRecord } from "../../src/records/record.js";
+import { safeExec } from "../../src/governance/safe.js";
+import { HttpSource } from "../../src/store/http-source.js";
 import { serve } from "../helpers/http-server.js";
 import type { DemoScenario } from "../../scripts/demo/scenario.js";
 import {
@@ -41,10 +41,10 @@ import {
   renderHtml,
   type IncidentReport,
   type IncidentReportOptions,
-} from "../../scripts/lib/incident/index.js";
-import { LogReader } from "../../scripts/lib/incident/reads.js";
-import { type Eip1193Provider, retryingProvider } from "../../scripts/lib/rpc-retry.js";
-import { ContentStore, parseSource } from "../../scripts/lib/store/index.js";
+} from "../../src/incident/index.js";
+import { LogReader } from "../../src/incident/reads.js";
+import { type Eip1193Provider, retryingProvider } from "../../src/chain/rpc-retry.js";
+import { ContentStore, parseSource } from "../../src/store/index.js";
 import { FlakyEip1193ProviderTestDouble } from "../helpers/flaky-provider.js";
 import { startHttpStore } from "../helpers/http-store.js";
 
@@ -469,7 +469,7 @@ describe("incident report: evidence from storage, and what it cannot prove", fun
 
     it("the on-chain cross-check names a record whose off-chain standing differs from the contract's", async function () {
       const s = await networkHelpers.loadFixture(demoScenario);
-      const { crossCheck } = await import("../../scripts/lib/incident/onchain.js");
+      const { crossCheck } = await import("../../src/incident/onchain.js");
       const report = await incidentReport({ ...base(s), batchDirs: s.batchDirs });
       const item = report.records.items.find((i) => i.served === "after-close")!;
       const batch = s.batches.B1;

@@ -1,5 +1,5 @@
 /**
- * The incident report's renderers for the dossier (scripts/lib/incident/markdown.ts, html.ts and
+ * The incident report's renderers for the dossier (src/incident/markdown.ts, html.ts and
  * timeline.ts) on the story of `npm run demo`: the Markdown's sections and tables, the HTML page
  * self-contained with one timeline mark per window, incident, batch, payment and record, both
  * escaped, a version never made live drawn without NaN, and the page rendered in headless
@@ -28,8 +28,8 @@ import {
   renderMarkdown,
   summarizeIncident,
   type IncidentReport,
-} from "../../scripts/lib/incident/index.js";
-import { short } from "../../scripts/lib/incident/words.js";
+} from "../../src/incident/index.js";
+import { short } from "../../src/incident/words.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;

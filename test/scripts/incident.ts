@@ -1,5 +1,5 @@
 /**
- * The incident report (scripts/lib/incident/, `npm run incident`) on the story of `npm run demo`
+ * The incident report (src/incident/, `npm run incident`) on the story of `npm run demo`
  * (scripts/demo/scenario.ts), replayed in-process on its own network: every section of the report
  * checked exactly, a version with no incident, a version never made live, a window that opened and
  * closed in one block, and the command line's one-line errors.
@@ -13,10 +13,10 @@ import { expect } from "chai";
 import { ZeroAddress, getAddress, id, type Provider } from "ethers";
 import { network } from "hardhat";
 
-import { CliError } from "../../scripts/lib/cli.js";
-import { deploySuite } from "../../scripts/lib/deploy-local.js";
-import { findEntries } from "../../scripts/lib/anchoring.js";
-import { type SettledEventArgs, detailsFromSettled } from "../../scripts/lib/enums.js";
+import { CliError } from "../../src/ground/cli.js";
+import { deploySuite } from "../../src/deploy/deploy-local.js";
+import { findEntries } from "../../src/node/anchoring.js";
+import { type SettledEventArgs, detailsFromSettled } from "../../src/chain/enums.js";
 import {
   formatIncidentReport,
   incidentContracts,
@@ -26,14 +26,14 @@ import {
   parseIncidentArgs,
   summarizeIncident,
   type IncidentReport,
-} from "../../scripts/lib/incident/index.js";
+} from "../../src/incident/index.js";
 import {
   buildSafeTransaction,
   safeAt,
   safeExec,
   signSafeTransaction,
   encodeSignatures,
-} from "../../scripts/lib/safe.js";
+} from "../../src/governance/safe.js";
 import {
   DEMO_MODEL,
   DEMO_PROOF_MASK,

@@ -10,7 +10,7 @@ import {
   processProof,
   verifyMultiProof,
   verifyProof,
-} from "../../scripts/lib/merkle.js";
+} from "../../src/records/merkle.js";
 import {
   KECCAK,
   RECORD_ENCODED_BYTES,
@@ -29,14 +29,14 @@ import {
   recordValues,
   writeEncodedRecordJson,
   type InferenceRecord,
-} from "../../scripts/lib/record.js";
+} from "../../src/records/record.js";
 
 const standardTree = (records: readonly InferenceRecord[]) =>
   StandardMerkleTree.of(records.map(recordValues), [...RECORD_TYPES]);
 
 const hex = (bytes: Uint8Array) => hexlify(bytes);
 
-describe("scripts/lib/record.ts fast path", function () {
+describe("src/records/record.ts fast path", function () {
   const records = randomRecords(100, 1, { agents: 100, nodes: 100 });
 
   it("runs keccak on hash-wasm's WebAssembly module, not on the slow fallback", function () {
@@ -128,7 +128,7 @@ describe("scripts/lib/record.ts fast path", function () {
   });
 });
 
-describe("scripts/lib/merkle.ts", function () {
+describe("src/records/merkle.ts", function () {
   for (const n of [1, 2, 3, 7, 64, 1000]) {
     it(`builds the same root, dump and proofs as StandardMerkleTree for ${n} random records`, function () {
       const records = randomRecords(n, 100 + n);

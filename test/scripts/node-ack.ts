@@ -1,13 +1,13 @@
 /**
- * `npm run node:ack` (scripts/lib/routing.ts acknowledgeLive): a node acknowledges the live epoch
+ * `npm run node:ack` (src/node/routing.ts acknowledgeLive): a node acknowledges the live epoch
  * once; again is reported and sends nothing; a pause, a non-operator, the CLI's bad input are one
  * line each.
  */
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { CliError } from "../../scripts/lib/cli.js";
-import { acknowledgeLive } from "../../scripts/lib/routing.js";
+import { CliError } from "../../src/ground/cli.js";
+import { acknowledgeLive } from "../../src/node/routing.js";
 import type { NodeRouting } from "../../types/ethers-contracts/index.js";
 import { MODEL_ID, deployAnchor, type AnchorFixture } from "../helpers/anchor-fixture.js";
 import { ROOT, expectOneLineError, runScript } from "../helpers/cli-run.js";

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { HttpSource } from "../../scripts/lib/store/http-source.js";
+import { HttpSource } from "../../src/store/http-source.js";
 import {
   ContentStore,
   cidOfRef,
@@ -13,7 +13,7 @@ import {
   refHex,
   refOfCid,
   sha256Ref,
-} from "../../scripts/lib/store/index.js";
+} from "../../src/store/index.js";
 import { type TestServer, serve, serveAt } from "../helpers/http-server.js";
 
 /** Retries a few milliseconds apart: the tests need not wait the default 1.4 s. */
@@ -21,7 +21,7 @@ const FAST = { retryDelaysMs: [5, 10, 20] };
 const MAX = 1 << 20;
 const sha256 = (bytes: Uint8Array) => "0x" + createHash("sha256").update(bytes).digest("hex");
 
-describe("obtainByRef: batch files from untrusted sources (scripts/lib/store)", function () {
+describe("obtainByRef: batch files from untrusted sources (src/store)", function () {
   this.timeout(30_000);
 
   let work: string;

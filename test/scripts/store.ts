@@ -5,21 +5,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { randomRecords } from "../../scripts/bench/records.js";
-import { CliError } from "../../scripts/lib/cli.js";
+import { CliError } from "../../src/ground/cli.js";
 import {
-  BatchFileError,
   ContentStore,
   cidOfRef,
   defaultStoreDir,
-  parseBatchFile,
   parseSource,
   refHex,
   refOfCid,
   sha256Ref,
-} from "../../scripts/lib/store/index.js";
+} from "../../src/store/index.js";
+import { BatchFileError, parseBatchFile } from "../../src/records/batch-file.js";
 import { expectOneLineError, runScript } from "../helpers/cli-run.js";
 
-describe("content addressing of batch files (scripts/lib/store)", function () {
+describe("content addressing of batch files (src/store)", function () {
   this.timeout(30_000);
 
   let work: string;

@@ -1,5 +1,5 @@
 /**
- * The watch (scripts/lib/watch/, `npm run watch`) on the demo's story continued (a payment to the
+ * The watch (src/watch/, `npm run watch`) on the demo's story continued (a payment to the
  * node that never switched back, a pause, a resume, a revoke), on an in-process network, with real
  * webhook receivers on loopback: every alert kind reached with its evidence checked against the
  * chain, valid against schemas/watch-alert.schema.json, in chain order, once; the same alerts for
@@ -19,17 +19,17 @@ import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import { DEMO_MODEL, ROLLBACK_REASON_URI, requestOf } from "../../scripts/demo/scenario.js";
-import { findEntries } from "../../scripts/lib/anchoring.js";
-import { CliError } from "../../scripts/lib/cli.js";
-import { decodeFlags } from "../../scripts/lib/standing.js";
+import { findEntries } from "../../src/node/anchoring.js";
+import { CliError } from "../../src/ground/cli.js";
+import { decodeFlags } from "../../src/records/standing.js";
 import {
   type Alert,
   DEFAULT_ACK_GRACE,
   WebhookQueue,
   parseWatchArgs,
   readState,
-} from "../../scripts/lib/watch/index.js";
-import type { Eip1193Provider } from "../../scripts/lib/rpc-retry.js";
+} from "../../src/watch/index.js";
+import type { Eip1193Provider } from "../../src/chain/rpc-retry.js";
 import { ROOT, expectOneLineError, runScript } from "../helpers/cli-run.js";
 import { FlakyEip1193ProviderTestDouble } from "../helpers/flaky-provider.js";
 import { type WatchStory, receiver, storyWatch, watchStory } from "../helpers/watch-fixture.js";

@@ -19,7 +19,7 @@ contract ZkVerifierStub {
 
 /**
  * @notice Deploys an AccessManager administered by the test contract and a ModelRegistry wired
- * with the production role table (see `scripts/lib/roles.ts`).
+ * with the production role table (see `src/chain/roles.ts`).
  */
 abstract contract RegistryTestBase is TestBase {
     uint32 internal constant DELAY = 1 hours;
