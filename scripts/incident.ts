@@ -29,10 +29,9 @@ import {
   formatIncidentReport,
   incidentReport,
   incidentReportJson,
-  parseCheckArgs,
-  parseIncidentArgs,
   readLabels,
 } from "../src/incident/index.js";
+import { parseCheckArgs, parseIncidentArgs } from "../src/incident/args.js";
 import { writeDossier } from "../src/incident/dossier.js";
 import { checkDossierAt, evidenceOptions, guarded, readContext } from "../src/incident/run.js";
 import { defaultStoreDir, parseSource } from "../src/store/index.js";

@@ -18,7 +18,8 @@
  */
 import { main, userPath } from "../src/ground/cli.js";
 import { connectTool } from "../src/chain/connect.js";
-import { parseWatchArgs, runWatch } from "../src/watch/index.js";
+import { parseWatchArgs } from "../src/watch/args.js";
+import { runWatch } from "../src/watch/run.js";
 
 const NAME = "watch";
 

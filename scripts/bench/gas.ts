@@ -61,7 +61,7 @@ async function now(): Promise<number> {
   return networkHelpers.time.latest();
 }
 
-const suite = await deploySuite(ethers, deployer, {
+const suite = await deploySuite(deployer, {
   governor: governor.address,
   guardian: guardian.address,
   admin: deployer.address,

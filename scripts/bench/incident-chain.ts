@@ -162,7 +162,6 @@ export async function buildChain(
   const clock = { t: 2_000_000_000 };
   await rpc("evm_setNextBlockTimestamp", [clock.t]);
   const suite = await deploySuite(
-    ethers,
     deployer,
     {
       governor: governor.address,

@@ -203,7 +203,7 @@ export async function runScenario(
     ),
     owners: [grd1, grd2, grd3],
   };
-  const suite = await deploySuite(ethers as HardhatEthers, deployer, {
+  const suite = await deploySuite(deployer, {
     governor: governance.address,
     guardian: guardian.address,
     admin: governance.address,

@@ -3,6 +3,8 @@
  * contracts resolved from --anchor (or the Ignition deployment of that chain).
  */
 import type { NetworkConnection } from "hardhat/types/network";
+// The hardhat-ethers plugin adds `ethers` to a connection (types only; hardhat.config.ts loads it).
+import type {} from "@nomicfoundation/hardhat-ethers";
 
 import { fail, oneLine } from "../ground/cli.js";
 import { resolveAddress } from "./chain.js";

@@ -3,7 +3,7 @@
  * table: for local chains (the demo, the benchmarks, tests). Deployments to real networks go
  * through the Hardhat Ignition modules in deploy/, which follow the same table.
  */
-import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { BaseContract, Signer } from "ethers";
 
 import type {
   AccessManager,
@@ -12,6 +12,14 @@ import type {
   InferenceSettlement,
   ModelRegistry,
   NodeRouting,
+} from "../../types/ethers-contracts/index.js";
+import {
+  AccessManager__factory,
+  AgentActionLog__factory,
+  InferenceAnchor__factory,
+  InferenceSettlement__factory,
+  ModelRegistry__factory,
+  NodeRouting__factory,
 } from "../../types/ethers-contracts/index.js";
 import { configureRoles, grantAll, wireTarget } from "../chain/access.js";
 import {
@@ -54,45 +62,60 @@ export interface Suite {
   routing: NodeRouting;
 }
 
-/** Deploys and wires the suite. The deployer ends up holding nothing unless it is `admin`. */
+/**
+ * Deploys and wires the suite from `deployer` (any ethers Signer with a provider: a Hardhat
+ * signer, a Wallet on a JSON-RPC node). The deployer ends up holding nothing unless it is `admin`.
+ * The bytecode comes from the compiled factories (types/ethers-contracts), so no Hardhat runtime
+ * is needed.
+ */
 export async function deploySuite(
-  ethers: HardhatEthers,
-  deployer: HardhatEthersSigner,
+  deployer: Signer,
   holders: SuiteHolders,
   parameters: SuiteParameters = DEFAULT_PARAMETERS,
 ): Promise<Suite> {
-  const deploy = async <T>(name: string, args: unknown[]): Promise<T> => {
-    const contract = await ethers.deployContract(name, args, deployer);
+  const deployerAddress = await deployer.getAddress();
+  const deployed = async <T extends BaseContract>(pending: Promise<T>): Promise<T> => {
+    const contract = await pending;
     await contract.waitForDeployment();
-    return contract as unknown as T;
+    return contract;
   };
-  const manager = await deploy<AccessManager>("AccessManager", [deployer.address]);
-  const registry = await deploy<ModelRegistry>("ModelRegistry", [
-    await manager.getAddress(),
-    parameters.promotionDelay,
-    parameters.proposalGracePeriod,
-  ]);
-  const anchor = await deploy<InferenceAnchor>("InferenceAnchor", [
-    await manager.getAddress(),
-    await registry.getAddress(),
-    parameters.maxAnchorDelay,
-  ]);
+  const manager = await deployed(new AccessManager__factory(deployer).deploy(deployerAddress));
+  const registry = await deployed(
+    new ModelRegistry__factory(deployer).deploy(
+      await manager.getAddress(),
+      parameters.promotionDelay,
+      parameters.proposalGracePeriod,
+    ),
+  );
+  const anchor = await deployed(
+    new InferenceAnchor__factory(deployer).deploy(
+      await manager.getAddress(),
+      await registry.getAddress(),
+      parameters.maxAnchorDelay,
+    ),
+  );
   // Before the settlement, which reads it (settleToRoutable).
-  const routing = await deploy<NodeRouting>("NodeRouting", [
-    await registry.getAddress(),
-    await anchor.getAddress(),
-  ]);
-  const settlement = await deploy<InferenceSettlement>("InferenceSettlement", [
-    await manager.getAddress(),
-    await registry.getAddress(),
-    await anchor.getAddress(),
-    await routing.getAddress(),
-    parameters.holdPeriod,
-  ]);
-  const actionLog = await deploy<AgentActionLog>("AgentActionLog", [
-    await registry.getAddress(),
-    await anchor.getAddress(),
-  ]);
+  const routing = await deployed(
+    new NodeRouting__factory(deployer).deploy(
+      await registry.getAddress(),
+      await anchor.getAddress(),
+    ),
+  );
+  const settlement = await deployed(
+    new InferenceSettlement__factory(deployer).deploy(
+      await manager.getAddress(),
+      await registry.getAddress(),
+      await anchor.getAddress(),
+      await routing.getAddress(),
+      parameters.holdPeriod,
+    ),
+  );
+  const actionLog = await deployed(
+    new AgentActionLog__factory(deployer).deploy(
+      await registry.getAddress(),
+      await anchor.getAddress(),
+    ),
+  );
 
   const asAdmin = manager.connect(deployer);
   await wireTarget(asAdmin, registry, MODEL_REGISTRY_FUNCTION_ROLES);
@@ -102,9 +125,9 @@ export async function deploySuite(
   await grantAll(asAdmin, "GOVERNOR", [holders.governor]);
   await grantAll(asAdmin, "GUARDIAN", [holders.guardian]);
   await grantAll(asAdmin, "PUBLISHER", holders.publishers);
-  if (holders.admin.toLowerCase() !== deployer.address.toLowerCase()) {
+  if (holders.admin.toLowerCase() !== deployerAddress.toLowerCase()) {
     await grantAll(asAdmin, "ADMIN", [holders.admin], parameters.promotionDelay);
-    await (await asAdmin.renounceRole(Role.ADMIN, deployer.address)).wait();
+    await (await asAdmin.renounceRole(Role.ADMIN, deployerAddress)).wait();
   }
   return { manager, registry, anchor, settlement, actionLog, routing };
 }

@@ -11,13 +11,13 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { Contract, Interface, type Log, type Provider, ZeroAddress, getAddress } from "ethers";
 
 import { selectorsByRole } from "../chain/access.js";
 import { IGNITION_MODULE } from "../chain/chain.js";
 import { CliError, describeFsError, oneLine } from "../ground/cli.js";
+import { PACKAGE_ROOT } from "../ground/package-root.js";
 import {
   GUARDED_ROLES,
   INFERENCE_ANCHOR_FUNCTION_ROLES,
@@ -50,8 +50,8 @@ export const TARGET_FUNCTION_ROLES = {
 export type ManagedContract = keyof typeof TARGET_FUNCTION_ROLES;
 export const MANAGED_CONTRACTS = Object.keys(TARGET_FUNCTION_ROLES) as ManagedContract[];
 
-/** The repository root (this file is src/deploy/deployment.ts). */
-export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** The package root: the repository, or the installed package (see ground/package-root.ts). */
+export const PROJECT_ROOT = PACKAGE_ROOT;
 
 function artifactPath(name: SuiteContract): string {
   return name === "AccessManager"

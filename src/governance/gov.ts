@@ -46,8 +46,7 @@
  */
 import { Disposition } from "../chain/enums.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { type ParseArgsOptionsConfig } from "node:util";
 
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
@@ -69,6 +68,7 @@ import {
 
 import { failureData, resolveAddress } from "../chain/chain.js";
 import { fail, oneLine, parseCliArgs } from "../ground/cli.js";
+import { PACKAGE_ROOT } from "../ground/package-root.js";
 import {
   INFERENCE_ANCHOR_FUNCTION_ROLES,
   INFERENCE_SETTLEMENT_FUNCTION_ROLES,
@@ -611,7 +611,7 @@ let cachedDocs: InterfaceDocs | undefined;
 export function interfaceDocs(): InterfaceDocs {
   if (cachedDocs !== undefined) return cachedDocs;
   const docs: InterfaceDocs = { enums: new Map(), errors: new Map() };
-  const dir = fileURLToPath(new URL("../../contracts/interfaces/", import.meta.url));
+  const dir = join(PACKAGE_ROOT, "contracts/interfaces") + sep;
   for (const file of INTERFACE_FILES) {
     let source: string;
     try {

@@ -31,19 +31,8 @@ export { formatIncidentReport, summarizeIncident } from "./format.js";
 export { renderHtml } from "./html.js";
 export { renderMarkdown } from "./markdown.js";
 export { formatAmount, formatDuration, formatTime, type FormatOptions } from "./words.js";
-export {
-  EXIT_DIFFERS,
-  EXIT_INCOMPLETE,
-  INCIDENT_USAGE,
-  parseCheckArgs,
-  type CheckRequest,
-  incidentContracts,
-  incidentReportJson,
-  parseIncidentArgs,
-  readLabels,
-  type IncidentRequest,
-  type IncidentTool,
-} from "./args.js";
+// The command line's own parsing (parseIncidentArgs, ...) stays in ./args.js: not public.
+export { EXIT_DIFFERS, EXIT_INCOMPLETE, incidentReportJson, readLabels } from "./args.js";
 export { DOSSIER_FILES, writeDossier } from "./dossier.js";
 export { dossierDifferences, readDossierHead, RecordDigest } from "./check.js";
 export { classifyRecord, readRegistrySnapshot } from "./classify.js";

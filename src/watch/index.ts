@@ -15,16 +15,11 @@ export {
   alertHumanLine,
   alertLine,
 } from "./alert.js";
-export {
-  DEFAULT_ACK_GRACE,
-  EXIT_LOST,
-  WATCH_USAGE,
-  parseWatchArgs,
-  type WatchRequest,
-} from "./args.js";
+// The command line's own parsing and loop (parseWatchArgs, runWatch) stay in ./args.js and
+// ./run.js: not public.
+export { DEFAULT_ACK_GRACE, EXIT_LOST } from "./args.js";
 export { WebhookQueue, type WebhookOptions } from "./deliver.js";
 export { BlockClock, Rules, type RulesOptions } from "./detect.js";
 export { type AlertSink, Watch, type WatchOptions } from "./follow.js";
-export { type WatchIo, runWatch } from "./run.js";
 export { type BatchCheck, checkAnchoredBatch } from "./stale.js";
 export { STATE_FORMAT, type WatchState, readState, writeState } from "./state.js";

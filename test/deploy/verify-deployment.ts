@@ -101,7 +101,7 @@ describe("verify-deployment", function () {
       try {
         const [deployer, governance, guardian, publisher] = await fresh.ethers.getSigners();
         const fromBlock = (await fresh.ethers.provider.getBlockNumber()) + 1;
-        const suite = await deploySuite(fresh.ethers, deployer, {
+        const suite = await deploySuite(deployer, {
           governor: governance.address,
           guardian: guardian.address,
           admin: governance.address,
@@ -261,7 +261,7 @@ describe("verify-deployment", function () {
         const [deployer, governance, guardian] = await fresh.ethers.getSigners();
         const fromBlock = (await fresh.ethers.provider.getBlockNumber()) + 1;
         // deploy-local's benchmark mode: the deployer keeps ADMIN, without delay.
-        const suite = await deploySuite(fresh.ethers, deployer, {
+        const suite = await deploySuite(deployer, {
           governor: governance.address,
           guardian: guardian.address,
           admin: deployer.address,

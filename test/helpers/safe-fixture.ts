@@ -73,7 +73,7 @@ export async function deploySafeGovernance(
   const governance = await makeSafe([gov1, gov2, gov3], 2n, 1n);
   const guardian = await makeSafe([grd1, grd2, grd3], 2n, 2n);
 
-  const suite = await deploySuite(ethers, deployer, {
+  const suite = await deploySuite(deployer, {
     governor: governance.address,
     guardian: guardian.address,
     admin: governance.address,

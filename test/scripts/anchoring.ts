@@ -30,7 +30,7 @@ const BLOB_V2 = ethers.id("tools/blob/v2");
 
 async function fixture() {
   const [deployer, governor, guardian, publisher, node, agent] = await ethers.getSigners();
-  const suite = await deploySuite(ethers, deployer, {
+  const suite = await deploySuite(deployer, {
     governor: governor.address,
     guardian: guardian.address,
     admin: deployer.address,

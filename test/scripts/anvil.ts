@@ -61,7 +61,7 @@ async function startAnvil(port: number): Promise<ChildProcess> {
 async function liveModel(connection: NetworkConnection) {
   const { ethers } = connection;
   const [deployer, governor, guardian, publisher, node] = await ethers.getSigners();
-  const suite: Suite = await deploySuite(ethers as never, deployer, {
+  const suite: Suite = await deploySuite(deployer, {
     governor: governor.address,
     guardian: guardian.address,
     admin: deployer.address,

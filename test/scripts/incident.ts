@@ -19,14 +19,12 @@ import { findEntries } from "../../src/node/anchoring.js";
 import { type SettledEventArgs, detailsFromSettled } from "../../src/chain/enums.js";
 import {
   formatIncidentReport,
-  incidentContracts,
   incidentReport,
   incidentReportJson,
-  parseCheckArgs,
-  parseIncidentArgs,
   summarizeIncident,
   type IncidentReport,
 } from "../../src/incident/index.js";
+import { incidentContracts, parseCheckArgs, parseIncidentArgs } from "../../src/incident/args.js";
 import {
   buildSafeTransaction,
   safeAt,
@@ -910,7 +908,7 @@ describe("incident report (npm run incident) on the demo's story", function () {
     expect(await error({ actionLog: nowhere })).to.equal(
       `no contract at ${nowhere} (AgentActionLog) on network demo (chain 31337)`,
     );
-    const other = await deploySuite(ethers, s.deployer, {
+    const other = await deploySuite(s.deployer, {
       governor: s.deployer.address,
       guardian: s.deployer.address,
       admin: s.deployer.address,

@@ -22,13 +22,8 @@ import { DEMO_MODEL, ROLLBACK_REASON_URI, requestOf } from "../../scripts/demo/s
 import { findEntries } from "../../src/node/anchoring.js";
 import { CliError } from "../../src/ground/cli.js";
 import { decodeFlags } from "../../src/records/standing.js";
-import {
-  type Alert,
-  DEFAULT_ACK_GRACE,
-  WebhookQueue,
-  parseWatchArgs,
-  readState,
-} from "../../src/watch/index.js";
+import { type Alert, DEFAULT_ACK_GRACE, WebhookQueue, readState } from "../../src/watch/index.js";
+import { parseWatchArgs } from "../../src/watch/args.js";
 import type { Eip1193Provider } from "../../src/chain/rpc-retry.js";
 import { ROOT, expectOneLineError, runScript } from "../helpers/cli-run.js";
 import { FlakyEip1193ProviderTestDouble } from "../helpers/flaky-provider.js";
