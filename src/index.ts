@@ -3,10 +3,14 @@
  * most users need; each concern has its own entry (`rollback-trail/records`, `/chain`, `/store`,
  * `/node`, `/governance`, `/deploy`, `/incident`, `/watch`, `/contracts`) with the rest.
  *
- *   import { ModelRegistry__factory, InferenceAnchor__factory, buildBatch, readBatchSummary,
- *            anchorBatch, findEntries, verifyEntry, describeVerdict } from "rollback-trail";
+ * ```ts
+ * import { ModelRegistry__factory, InferenceAnchor__factory, buildBatch, readBatchSummary,
+ *          anchorBatch, findEntries, verifyEntry, describeVerdict } from "rollback-trail";
+ * ```
  *
  * Every expected failure (bad input, a refusal) is a TrailError with a one-line message.
+ *
+ * @module rollback-trail
  */
 export { TrailError } from "./ground/errors.js";
 export * from "./contracts/index.js";

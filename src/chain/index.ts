@@ -5,6 +5,8 @@
  *
  * Not here: connectTool/openNetwork (./connect.ts), which open a Hardhat network for the command
  * lines; a library user brings its own ethers provider and signer.
+ *
+ * @module rollback-trail/chain
  */
 export {
   AttestationStatus,

@@ -3,6 +3,8 @@
  * to a deployed address (`ModelRegistry__factory.connect(address, runner)`) or to deploy one, and
  * the contract types the rest of the SDK takes. Only the suite's own contracts and interfaces are
  * here, not the test doubles or benchmark contracts compiled beside them.
+ *
+ * @module rollback-trail/contracts
  */
 export type {
   AccessManager,

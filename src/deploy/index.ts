@@ -3,12 +3,16 @@
  * Ignition parameter file format, the deployment record per chain, and the drift check that
  * `npm run verify-deployment` prints (every grant, delay and target function against the table).
  *
- *   const suite = await deploySuite(deployer, { governor, guardian, admin, publishers });
- *   const record = readDeploymentRecord(deploymentDirOf("chain-11155111"));  // shipped per chain
- *   const report = await verifyDeployment(provider, addresses, expectations, { fromBlock });
+ * ```ts
+ * const suite = await deploySuite(deployer, { governor, guardian, admin, publishers });
+ * const record = readDeploymentRecord(deploymentDirOf("chain-11155111"));  // shipped per chain
+ * const report = await verifyDeployment(provider, addresses, expectations, { fromBlock });
+ * ```
  *
  * `deploySuite` is for local chains (tests, demos); real networks deploy through the Ignition
  * module shipped in deploy/modules/, which follows the same table.
+ *
+ * @module rollback-trail/deploy
  */
 export {
   DEFAULT_PARAMETERS,

@@ -4,12 +4,16 @@
  * helpers the command line uses, for integrators who sign and send from their own code, and the
  * Safe{Wallet} Transaction Builder file format for owners who sign in the wallet.
  *
- *   const { nonce } = await readSafeState(provider, safeAddress);
- *   const tx = buildSafeTransaction({ to: registryAddress, data, nonce });
- *   const sigs = await Promise.all(owners.map((o) => signSafeTransaction(o, safeAddress, chainId, tx)));
- *   await execSafeTransaction(sender, safeAddress, tx, sigs);  // signatures sorted by signer
+ * ```ts
+ * const { nonce } = await readSafeState(provider, safeAddress);
+ * const tx = buildSafeTransaction({ to: registryAddress, data, nonce });
+ * const sigs = await Promise.all(owners.map((o) => signSafeTransaction(o, safeAddress, chainId, tx)));
+ * await execSafeTransaction(sender, safeAddress, tx, sigs);  // signatures sorted by signer
+ * ```
  *
  * Not here: runGov (./gov.ts), the command line's driver, which runs on a Hardhat connection.
+ *
+ * @module rollback-trail/governance
  */
 export {
   LOCAL_CHAIN_IDS,

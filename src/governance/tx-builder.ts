@@ -347,7 +347,7 @@ export function writeFileAtomic(path: string, text: string): void {
   }
 }
 
-/** Writes `batch` to `path` atomically (see {@link writeFileAtomic}). */
+/** Writes `batch` to `path` atomically (written to a temporary file, then renamed). */
 export function writeTxBuilderFile(path: string, batch: TxBuilderBatch): void {
   writeFileAtomic(path, txBuilderFileText(batch));
 }

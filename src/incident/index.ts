@@ -2,9 +2,11 @@
  * The incident report (`npm run incident`): after an incident, what happened while a version was
  * live, proven from the chain and the records' storage alone.
  *
- *   const report = await incidentReport({ provider, registry, anchor, settlement, actionLog,
- *                                         modelId, version: 2, sources: [parseSource("dir:…")] });
- *   console.log(formatIncidentReport(report));   // or incidentReportJson(report)
+ * ```ts
+ * const report = await incidentReport({ provider, registry, anchor, settlement, actionLog,
+ *                                       modelId, version: 2, sources: [parseSource("dir:…")] });
+ * console.log(formatIncidentReport(report));   // or incidentReportJson(report)
+ * ```
  *
  * What it reads, all at one block (the latest when the report starts):
  * - the registry (./version.ts): the version's record, its windows (one that opened and closed in
@@ -25,6 +27,8 @@
  * What could not be obtained or trusted is listed in `problems` (and counter mismatches in
  * `warnings`); `complete` is true only when both are empty. The report is plain data, so that
  * `JSON.stringify` prints it as is.
+ *
+ * @module rollback-trail/incident
  */
 export { incidentReport } from "./report.js";
 export { formatIncidentReport, summarizeIncident } from "./format.js";

@@ -3,12 +3,16 @@
  * record's proof in a batch folder, verify it on-chain against the version live at its time, and
  * acknowledge the live epoch after each switch.
  *
- *   const summary = readBatchSummary("out/batch-1");
- *   await anchorBatch(anchor, nodeSigner, summary);                 // once per (model, node, root)
- *   const [entry] = await findEntries("out/batch-1", "proofs.jsonl", requestId);
- *   const now = (await provider.getBlock("latest"))!.timestamp;
- *   const verdict = await verifyEntry(anchor, registry, summary.modelId, summary.root, entry, BigInt(now));
- *   console.log(describeVerdict(entry, verdict).join("\n"));       // included: yes, standing: …
+ * ```ts
+ * const summary = readBatchSummary("out/batch-1");
+ * await anchorBatch(anchor, nodeSigner, summary);                 // once per (model, node, root)
+ * const [entry] = await findEntries("out/batch-1", "proofs.jsonl", requestId);
+ * const now = (await provider.getBlock("latest"))!.timestamp;
+ * const verdict = await verifyEntry(anchor, registry, summary.modelId, summary.root, entry, BigInt(now));
+ * console.log(describeVerdict(entry, verdict).join("\n"));       // included: yes, standing: …
+ * ```
+ *
+ * @module rollback-trail/node
  */
 export {
   type AnchorOutcome,

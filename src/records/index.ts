@@ -2,12 +2,16 @@
  * Records, leaves, Merkle trees and batches: what a node operator builds and what anyone needs to
  * check a record without our contracts.
  *
- *   const summary = await buildBatch("records.jsonl", "out/batch-1");  // batch.json, tree, proofs
- *   const tree = RecordMerkleTree.fromLeaves([recordLeaf(record)]);
- *   verifyProof(recordLeaf(record), proof, summary.root);               // true
+ * ```ts
+ * const summary = await buildBatch("records.jsonl", "out/batch-1");  // batch.json, tree, proofs
+ * const tree = RecordMerkleTree.fromLeaves([recordLeaf(record)]);
+ * verifyProof(recordLeaf(record), proof, summary.root);               // true
+ * ```
  *
  * The leaf is the @openzeppelin/merkle-tree StandardMerkleTree leaf of the record's twelve fields
  * (RECORD_TYPES), so a tree dumped here loads in StandardMerkleTree and vice versa.
+ *
+ * @module rollback-trail/records
  */
 export {
   type InferenceRecord,

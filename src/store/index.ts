@@ -4,6 +4,8 @@
  * the file from any folder, web server or IPFS gateway and check it is the anchored one. This is
  * the public face of src/store/; the README's "Where a batch's records are stored" is the
  * convention.
+ *
+ * @module rollback-trail/store
  */
 export { type Ref, cidOfRef, refHex, refOfCid, sha256Ref } from "./ref.js";
 export { ContentStore, defaultStoreDir } from "./content-store.js";

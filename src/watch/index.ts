@@ -5,6 +5,8 @@
  * payment settled to such a node, and a batch dispute. Alerts are JSON Lines on stdout and POSTs to
  * a webhook, in order, retried; the state survives a restart. The README's "The watch" section is
  * the user's guide; schemas/watch-alert.schema.json is the alert's shape.
+ *
+ * @module rollback-trail/watch
  */
 export {
   ALERT_FORMAT,
