@@ -9,8 +9,8 @@
  * const report = await verifyDeployment(provider, addresses, expectations, { fromBlock });
  * ```
  *
- * `deploySuite` is for local chains (tests, demos); real networks deploy through the Ignition
- * module shipped in deploy/modules/, which follows the same table.
+ * `deploySuite` is for local chains (tests, demos); real networks deploy through the repository's
+ * Ignition module (deploy/modules/, `npx hardhat ignition deploy`), which follows the same table.
  *
  * @module rollback-trail/deploy
  */
