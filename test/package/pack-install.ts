@@ -139,7 +139,7 @@ describe("the npm package, packed and installed in a project outside the reposit
     run(node, ["node_modules/typescript/bin/tsc", "-p", "."], project);
   });
 
-  it("compiles a contract inheriting VersionBound from the package, and builds, anchors and verifies with the SDK", function () {
+  it("compiles a contract inheriting VersionBound from the package, builds, anchors and verifies with the SDK, and runs the incident report", function () {
     const hardhat = join(project, "node_modules/hardhat/dist/src/cli.js");
     run(node, [hardhat, "build", "--quiet"], project);
     expect(existsSync(join(project, "artifacts/contracts/TipJar.sol/TipJar.json"))).to.equal(true);
@@ -152,5 +152,7 @@ describe("the npm package, packed and installed in a project outside the reposit
     expect(seen.onChainCount).to.equal(3);
     expect(seen.standing).to.equal("Conforming");
     expect(seen.verdict[0]).to.equal("included: yes");
+    // The report read the same chain: one batch, its three records, all conforming, complete.
+    expect(seen.report).to.deep.equal({ complete: true, batches: 1, records: 3, conforming: 3 });
   });
 });

@@ -2,7 +2,8 @@
  * A third party's use of the installed package, on Hardhat's in-process network: deploy the suite
  * and the project's own VersionBound contract, make a version live, then do what a node operator
  * does with the SDK (build a batch of records, anchor it, find a record's proof, verify it on-chain
- * against the version live at its time). Prints one JSON line of what it saw; exits 1 on a failed
+ * against the version live at its time), then the incident report of that version as a library
+ * call. Prints one JSON line of what it saw; exits 1 on a failed
  * check. Run: npx hardhat run scripts/flow.ts
  */
 import assert from "node:assert/strict";
@@ -21,6 +22,8 @@ import {
   deploySuite,
   describeVerdict,
   findEntries,
+  formatIncidentReport,
+  incidentReport,
   readBatchSummary,
   standingAt,
   verifyEntry,
@@ -94,8 +97,28 @@ assert.equal(verdict.included, true);
 assert.equal(standingAt(verdict.primary).name, "Conforming");
 assert.equal(verdict.liveVersionThen, liveVersion);
 
+// The auditor's side: the incident report of version 1, as a library call, from the chain and
+// the batch's folder.
+const report = await incidentReport({
+  provider: ethers.provider,
+  registry,
+  anchor,
+  settlement: suite.settlement,
+  actionLog: suite.actionLog,
+  modelId: MODEL,
+  version: 1,
+  batchDirs: [join(work, "batch")],
+});
+assert.ok(formatIncidentReport(report).length > 0);
+
 process.stdout.write(
   JSON.stringify({
+    report: {
+      complete: report.complete,
+      batches: report.batches.length,
+      records: report.records.total,
+      conforming: report.records.byStanding.Conforming ?? 0,
+    },
     liveVersion: Number(liveVersion),
     liveEpoch: Number(liveEpoch),
     tipEpoch: Number(tip.args.epoch),
