@@ -19,7 +19,7 @@ import { IGNITION_MODULE } from "../src/chain/chain.js";
 import {
   FutureIds,
   MANAGED_CONTRACTS,
-  PROJECT_ROOT,
+  packageRoot,
   ParameterError,
   parseRollbackTrailParameters,
   readParameterFile,
@@ -161,7 +161,7 @@ export async function commandLineParameters(
 ): Promise<{ raw: unknown; source: string }> {
   const run = ignitionTask(argv);
   if (run?.task === "visualize") {
-    const local = join(PROJECT_ROOT, "deploy", "parameters", "local.json");
+    const local = join(packageRoot(), "deploy", "parameters", "local.json");
     return { raw: await readParameterFile(local), source: "deploy/parameters/local.json" };
   }
   if (run?.task !== "deploy") {
@@ -189,7 +189,7 @@ export async function commandLineParameters(
       throw new ParameterError("--parameters is neither a .json / .json5 file nor valid JSON");
     }
   }
-  const config = join(PROJECT_ROOT, "deploy", `${IGNITION_MODULE}.config.json`);
+  const config = join(packageRoot(), "deploy", `${IGNITION_MODULE}.config.json`);
   if (existsSync(config)) {
     return {
       raw: await readParameterFile(config),

@@ -23,15 +23,14 @@
  */
 import { main, userPath } from "../src/ground/cli.js";
 import { connectTool } from "../src/chain/connect.js";
+import { formatIncidentReport, incidentReport, incidentReportJson } from "../src/incident/index.js";
 import {
   EXIT_DIFFERS,
   EXIT_INCOMPLETE,
-  formatIncidentReport,
-  incidentReport,
-  incidentReportJson,
+  parseCheckArgs,
+  parseIncidentArgs,
   readLabels,
-} from "../src/incident/index.js";
-import { parseCheckArgs, parseIncidentArgs } from "../src/incident/args.js";
+} from "../src/incident/args.js";
 import { writeDossier } from "../src/incident/dossier.js";
 import { checkDossierAt, evidenceOptions, guarded, readContext } from "../src/incident/run.js";
 import { defaultStoreDir, parseSource } from "../src/store/index.js";

@@ -21,7 +21,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import { fail, parseCliArgs } from "../../src/ground/cli.js";
 import { openNetwork } from "../../src/chain/connect.js";
-import { PROJECT_ROOT } from "../../src/deploy/deployment.js";
+import { packageRoot } from "../../src/deploy/deployment.js";
 import { LOCAL_CHAIN_IDS } from "../../src/governance/safe.js";
 
 /** Account indices, as in the table above. */
@@ -49,7 +49,7 @@ export const LOCAL_DELAYS = {
 
 /** Where scripts/local/safes.ts writes the parameters (git-ignored). */
 export const GENERATED_PARAMETERS = join(
-  PROJECT_ROOT,
+  packageRoot(),
   "deploy",
   "parameters",
   "localhost.generated.json",

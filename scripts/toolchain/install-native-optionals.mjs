@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Postinstall: install the platform's optional native packages that npm skipped because of
+// The prepare step (npm ci / npm install here; also usable by hand in a project using this
+// package): install the platform's optional native packages that npm skipped because of
 // their `engines` field.
 //
 // Why: Hardhat 3's simulator (@nomicfoundation/edr) ships its native code as optional

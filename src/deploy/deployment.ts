@@ -17,7 +17,7 @@ import { Contract, Interface, type Log, type Provider, ZeroAddress, getAddress }
 import { selectorsByRole } from "../chain/access.js";
 import { IGNITION_MODULE } from "../chain/chain.js";
 import { CliError, describeFsError, oneLine } from "../ground/cli.js";
-import { PACKAGE_ROOT } from "../ground/package-root.js";
+import { packageRoot } from "../ground/package-root.js";
 import {
   GUARDED_ROLES,
   INFERENCE_ANCHOR_FUNCTION_ROLES,
@@ -50,16 +50,15 @@ export const TARGET_FUNCTION_ROLES = {
 export type ManagedContract = keyof typeof TARGET_FUNCTION_ROLES;
 export const MANAGED_CONTRACTS = Object.keys(TARGET_FUNCTION_ROLES) as ManagedContract[];
 
-/** The package root: the repository, or the installed package (see ground/package-root.ts). */
-export const PROJECT_ROOT = PACKAGE_ROOT;
+export { packageRoot };
 
 function artifactPath(name: SuiteContract): string {
   return name === "AccessManager"
     ? join(
-        PROJECT_ROOT,
+        packageRoot(),
         "artifacts/@openzeppelin/contracts/access/manager/AccessManager.sol/AccessManager.json",
       )
-    : join(PROJECT_ROOT, "artifacts/contracts", `${name}.sol`, `${name}.json`);
+    : join(packageRoot(), "artifacts/contracts", `${name}.sol`, `${name}.json`);
 }
 
 const interfaces = new Map<SuiteContract, Interface>();
@@ -270,7 +269,7 @@ export const FutureIds = {
 } as const;
 
 /** Where Ignition keeps deployment `deploymentId` (deploy/ is `paths.ignition`). */
-export function deploymentDirOf(deploymentId: string, root = PROJECT_ROOT): string {
+export function deploymentDirOf(deploymentId: string, root = packageRoot()): string {
   return join(root, "deploy", "deployments", deploymentId);
 }
 

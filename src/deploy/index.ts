@@ -29,6 +29,7 @@ export {
   MANAGED_CONTRACTS,
   PARAMETER_NAMES,
   ParameterError,
+  type ReadOptions,
   type RollbackTrailParameters,
   SUITE_CONTRACTS,
   type SuiteAddresses,

@@ -68,7 +68,8 @@ import {
 
 import { failureData, resolveAddress } from "../chain/chain.js";
 import { fail, oneLine, parseCliArgs } from "../ground/cli.js";
-import { PACKAGE_ROOT } from "../ground/package-root.js";
+import { packageRoot } from "../ground/package-root.js";
+import { type ModelRef, parseDuration, parseModelId } from "./values.js";
 import {
   INFERENCE_ANCHOR_FUNCTION_ROLES,
   INFERENCE_SETTLEMENT_FUNCTION_ROLES,
@@ -100,15 +101,12 @@ import {
 
 // ------------------------------------------------------------------ commands
 
+// The parsing of model ids and durations is Hardhat-free (./values.ts), so that other tools' arguments use it
+// without this module's Hardhat types.
+export { type ModelRef, parseDuration, parseModelId } from "./values.js";
+
 /** The suite contracts a command may call. */
 export type GovTarget = "ModelRegistry" | "InferenceAnchor" | "InferenceSettlement";
-
-/** A model as given on the command line. */
-export interface ModelRef {
-  id: string;
-  /** The name the id was derived from, if a name was given. */
-  name?: string;
-}
 
 type OptionValues = Record<string, string | string[] | boolean | undefined>;
 
@@ -158,23 +156,6 @@ function optionalStr(v: OptionValues, flag: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-/**
- * A model id from `--model`: 0x + 64 hex digits as is, anything else as a name hashed with
- * keccak256(utf8(name)).
- */
-export function parseModelId(value: string): ModelRef {
-  if (value === "") fail("--model is empty");
-  if (/^0x/i.test(value)) {
-    if (!isHexString(value, 32)) {
-      fail(
-        `--model ${value}: a 0x id must be 32 bytes (64 hex digits); names may not start with 0x`,
-      );
-    }
-    return { id: hexlify(value) };
-  }
-  return { id: id(value), name: value };
-}
-
 function model(v: OptionValues, usage: string): ModelRef {
   return parseModelId(str(v, "model", usage));
 }
@@ -187,17 +168,6 @@ function uint(v: OptionValues, flag: string, usage: string, bits = 32): bigint {
   const n = BigInt(digits);
   if (n >= 1n << BigInt(bits)) fail(`--${flag} ${raw} does not fit in uint${bits}`);
   return n;
-}
-
-const UNIT_SECONDS: Record<string, bigint> = { s: 1n, m: 60n, h: 3600n, d: 86400n };
-
-/** Seconds from `86400`, `90s`, `30m`, `24h` or `3d`, as a uint32. */
-export function parseDuration(raw: string, flag: string): bigint {
-  const match = /^(\d+)([smhd]?)$/.exec(raw);
-  if (match === null) fail(`--${flag} must be seconds or a number with s, m, h or d, got ${raw}`);
-  const seconds = BigInt(match[1]) * (UNIT_SECONDS[match[2]] ?? 1n);
-  if (seconds >= 1n << 32n) fail(`--${flag} ${raw} does not fit in uint32 seconds`);
-  return seconds;
 }
 
 function duration(v: OptionValues, flag: string, usage: string): bigint {
@@ -611,7 +581,7 @@ let cachedDocs: InterfaceDocs | undefined;
 export function interfaceDocs(): InterfaceDocs {
   if (cachedDocs !== undefined) return cachedDocs;
   const docs: InterfaceDocs = { enums: new Map(), errors: new Map() };
-  const dir = join(PACKAGE_ROOT, "contracts/interfaces") + sep;
+  const dir = join(packageRoot(), "contracts/interfaces") + sep;
   for (const file of INTERFACE_FILES) {
     let source: string;
     try {

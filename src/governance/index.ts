@@ -11,7 +11,8 @@
  * await execSafeTransaction(sender, safeAddress, tx, sigs);  // signatures sorted by signer
  * ```
  *
- * Not here: runGov (./gov.ts), the command line's driver, which runs on a Hardhat connection.
+ * Not here: the command line's driver (./gov.ts: runGov, its parsing and revert explanations), which
+ * runs on a Hardhat connection; a model id is `ethers.id("org/model")`.
  *
  * @module rollback-trail/governance
  */
@@ -58,12 +59,3 @@ export {
   txBuilderFileText,
   writeTxBuilderFile,
 } from "./tx-builder.js";
-export {
-  DISPOSITIONS,
-  type GovTarget,
-  type ModelRef,
-  describeGovRevert,
-  parseDuration,
-  parseModelId,
-  roleOf,
-} from "./gov.js";

@@ -28,5 +28,14 @@ function findRoot(from: string): string {
   }
 }
 
-/** The package root, with a trailing separator-free path (e.g. /work/main). */
-export const PACKAGE_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+let root: string | undefined;
+
+/**
+ * The package root (e.g. /work/main, or …/node_modules/rollback-trail), found on first use, not at
+ * import: a bundle that moved this module elsewhere can still import the SDK, and fails only when
+ * it reads one of the package's files.
+ */
+export function packageRoot(): string {
+  root ??= findRoot(dirname(fileURLToPath(import.meta.url)));
+  return root;
+}

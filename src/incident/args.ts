@@ -12,8 +12,7 @@ import type {
 } from "../../types/ethers-contracts/index.js";
 import { resolveAddress } from "../chain/chain.js";
 import { describeFsError, fail, parseCliArgs, requireOption } from "../ground/cli.js";
-import { parseModelId, type ModelRef } from "../governance/gov.js";
-import type { IncidentReport } from "./types.js";
+import { parseModelId, type ModelRef } from "../governance/values.js";
 
 export const INCIDENT_USAGE =
   "npm run incident -- --model NAME|0x… --version V --network NAME [--from-block N] [--block-range N] " +
@@ -192,11 +191,6 @@ export async function incidentContracts(
     }
   }
   return { settlement, actionLog };
-}
-
-/** The report as JSON (plain data already: no bigint). */
-export function incidentReportJson(report: IncidentReport): string {
-  return JSON.stringify(report, null, 2);
 }
 
 /**

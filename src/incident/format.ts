@@ -452,3 +452,8 @@ function serviceLines(w: Words, p: ReportPayment, line: (text?: string) => void)
 }
 
 // ------------------------------------------------------------------ command line
+
+/** The report as JSON (plain data already: no bigint). */
+export function incidentReportJson(report: IncidentReport): string {
+  return JSON.stringify(report, null, 2);
+}

@@ -31,12 +31,12 @@
  * @module rollback-trail/incident
  */
 export { incidentReport } from "./report.js";
-export { formatIncidentReport, summarizeIncident } from "./format.js";
+export { formatIncidentReport, incidentReportJson, summarizeIncident } from "./format.js";
 export { renderHtml } from "./html.js";
 export { renderMarkdown } from "./markdown.js";
 export { formatAmount, formatDuration, formatTime, type FormatOptions } from "./words.js";
-// The command line's own parsing (parseIncidentArgs, ...) stays in ./args.js: not public.
-export { EXIT_DIFFERS, EXIT_INCOMPLETE, incidentReportJson, readLabels } from "./args.js";
+// The command line's own parsing, exit codes and labels file (./args.js) are not public: that
+// module also opens Hardhat networks, and its declarations name Hardhat's types.
 export { DOSSIER_FILES, writeDossier } from "./dossier.js";
 export { dossierDifferences, readDossierHead, RecordDigest } from "./check.js";
 export { classifyRecord, readRegistrySnapshot } from "./classify.js";

@@ -4,7 +4,7 @@
  *
  * ```ts
  * const summary = await buildBatch("records.jsonl", "out/batch-1");  // batch.json, tree, proofs
- * const tree = RecordMerkleTree.fromLeaves([recordLeaf(record)]);
+ * const tree = RecordMerkleTree.fromRecords([record]);
  * verifyProof(recordLeaf(record), proof, summary.root);               // true
  * ```
  *
@@ -31,8 +31,10 @@ export {
   type HashLike,
   type LeafMultiProof,
   MerkleError,
+  type PackedProofs,
   RecordMerkleTree,
   type RecordTreeDump,
+  type RecordValues,
   processMultiProof,
   processProof,
   verifyMultiProof,

@@ -15,6 +15,8 @@
  */
 import type { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
+import { TrailError } from "../ground/errors.js";
+
 import {
   type InferenceRecord,
   RECORD_ENCODED_BYTES,
@@ -57,7 +59,7 @@ export type RecordValues = ReturnType<typeof recordValues>;
 export type RecordTreeDump = ReturnType<StandardMerkleTree<RecordValues>["dump"]>;
 
 /** Thrown for misuse (bad index, empty tree, wrong sizes). */
-export class MerkleError extends Error {
+export class MerkleError extends TrailError {
   constructor(message: string) {
     super(message);
     this.name = "MerkleError";

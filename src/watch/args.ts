@@ -2,7 +2,7 @@
 import { getAddress, isAddress } from "ethers";
 
 import { fail, parseCliArgs, requireOption } from "../ground/cli.js";
-import { type ModelRef, parseDuration, parseModelId } from "../governance/gov.js";
+import { type ModelRef, parseDuration, parseModelId } from "../governance/values.js";
 
 export const WATCH_USAGE =
   "npm run watch -- --network NAME [--webhook URL] [--state FILE] [--from-block N] " +

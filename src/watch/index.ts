@@ -19,7 +19,7 @@ export {
 } from "./alert.js";
 // The command line's own parsing and loop (parseWatchArgs, runWatch) stay in ./args.js and
 // ./run.js: not public.
-export { DEFAULT_ACK_GRACE, EXIT_LOST } from "./args.js";
+export { DEFAULT_ACK_GRACE } from "./args.js";
 export { WebhookQueue, type WebhookOptions } from "./deliver.js";
 export { BlockClock, Rules, type RulesOptions } from "./detect.js";
 export { type AlertSink, Watch, type WatchOptions } from "./follow.js";

@@ -11,7 +11,7 @@ import {
 } from "../../deploy/rollback-trail.js";
 import {
   FutureIds,
-  PROJECT_ROOT,
+  packageRoot,
   ParameterError,
   TARGET_FUNCTION_ROLES,
   parseRollbackTrailParameters,
@@ -335,12 +335,12 @@ describe("RollbackTrail Ignition module", function () {
     });
 
     it("accepts the repository's local parameter file", async function () {
-      const raw = await readParameterFile(join(PROJECT_ROOT, "deploy/parameters/local.json"));
+      const raw = await readParameterFile(join(packageRoot(), "deploy/parameters/local.json"));
       const p = parseRollbackTrailParameters(raw, "local.json");
       expect(p.adminExecutionDelay >= p.promotionDelay).to.equal(true);
       // The example for Sepolia holds placeholders that must be replaced.
       const example = await readParameterFile(
-        join(PROJECT_ROOT, "deploy/parameters/sepolia.example.json"),
+        join(packageRoot(), "deploy/parameters/sepolia.example.json"),
       );
       expect(() => parseRollbackTrailParameters(example, "sepolia.example.json")).to.throw(
         ParameterError,
@@ -364,7 +364,7 @@ describe("RollbackTrail Ignition module", function () {
           "--parameters",
           "parameters/local.json",
         ),
-        join(PROJECT_ROOT, "deploy"),
+        join(packageRoot(), "deploy"),
       );
       expect(source).to.equal("parameters/local.json");
       expect(parseRollbackTrailParameters(raw, source).publishers).to.have.length(1);

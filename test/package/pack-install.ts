@@ -4,7 +4,8 @@
  * that project: the public entry points resolve and nothing else does, the SDK's declarations
  * type-check the project's TypeScript, Hardhat compiles a contract that inherits VersionBound from
  * the package, and a script builds a batch, anchors it and verifies a record on Hardhat's
- * in-process network with the SDK. Needs only the npm registry (or npm's cache after `npm ci`).
+ * in-process network with the SDK. Needs the npm registry (for the consumer's own dependencies,
+ * the same versions as ours: their tarballs come from npm's cache after `npm ci`).
  */
 import { execFileSync } from "node:child_process";
 import {
@@ -17,7 +18,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 import { expect } from "chai";
 
@@ -29,9 +30,10 @@ import { ROOT } from "../helpers/cli-run.js";
  * would point the project's npm and Hardhat back at this repository.
  */
 function scratchEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(npm_|HARDHAT_|INIT_CWD$)/i.test(k)),
-  );
+  // npm's own settings (registry, cache, proxy: npm_config_*) are kept, except the prefix.
+  const ours =
+    /^(npm_lifecycle_|npm_package_|npm_config_local_prefix$|npm_command$|INIT_CWD$|HARDHAT_)/;
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !ours.test(k)));
 }
 
 /** Runs a command, returning stdout; a failure carries its stderr's last lines. */
@@ -64,10 +66,10 @@ describe("the npm package, packed and installed in a project outside the reposit
 
   before(function () {
     scratch = mkdtempSync(join(tmpdir(), "trail-pack-"));
-    // prepack's own output (the build) comes before npm's JSON on stdout.
-    const out = run("npm", ["pack", "--json", "--pack-destination", scratch], ROOT);
-    const packed = JSON.parse(out.slice(out.search(/^\[/m))) as { filename: string }[];
-    tarball = join(scratch, packed[0].filename);
+    run("npm", ["pack", "--pack-destination", scratch], ROOT);
+    const tarballs = readdirSync(scratch).filter((f) => f.endsWith(".tgz"));
+    expect(tarballs, "npm pack wrote one tarball").to.have.length(1);
+    tarball = join(scratch, tarballs[0]);
     project = join(scratch, "consumer");
     cpSync(join(ROOT, "examples/consumer"), project, {
       recursive: true,
@@ -113,6 +115,9 @@ describe("the npm package, packed and installed in a project outside the reposit
       "contracts/test",
       "contracts/bench",
       ".ci",
+      "deploy/modules",
+      "deploy/deployments/chain-31337",
+      "dist/src/index.js.map",
     ]) {
       expect(existsSync(join(installed, path)), path).to.equal(false);
     }
@@ -137,6 +142,48 @@ describe("the npm package, packed and installed in a project outside the reposit
 
   it("type-checks the project's TypeScript against the SDK's declarations", function () {
     run(node, ["node_modules/typescript/bin/tsc", "-p", "."], project);
+  });
+
+  it("declares its public API without Hardhat: no declaration reachable from an entry point imports it", function () {
+    // A project without Hardhat that type-checks its dependencies (skipLibCheck: false) must not
+    // meet an import of Hardhat's types: follow every relative import from each entry point.
+    const installed = join(project, "node_modules/rollback-trail");
+    const faces = [
+      "",
+      "records",
+      "chain",
+      "store",
+      "node",
+      "governance",
+      "deploy",
+      "incident",
+      "watch",
+      "contracts",
+    ];
+    const seen = new Set<string>();
+    const bare = new Set<string>();
+    const queue = faces.map((f) => join(installed, "dist/src", f, "index.d.ts"));
+    while (queue.length > 0) {
+      const file = queue.pop() as string;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      // Comments hold examples (`from "rollback-trail"`): only code counts.
+      const text = readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "");
+      for (const m of text.matchAll(/(?:from\s+|import\()["']([^"']+)["']/g)) {
+        const spec = m[1];
+        if (spec.startsWith(".")) queue.push(join(dirname(file), spec.replace(/\.js$/, ".d.ts")));
+        else bare.add(spec);
+      }
+    }
+    expect(seen.size).to.be.greaterThan(30);
+    const hardhat = [...bare].filter((s) => /^(hardhat|@nomicfoundation\/)/.test(s));
+    expect(hardhat, "Hardhat types in the public declarations").to.deep.equal([]);
+    expect(
+      [...bare].every((s) =>
+        /^(ethers|@openzeppelin\/|@noble\/|cli-progress|hash-wasm|node:)/.test(s),
+      ),
+      [...bare].join(", "),
+    ).to.equal(true);
   });
 
   it("compiles a contract inheriting VersionBound from the package, builds, anchors and verifies with the SDK, and runs the incident report", function () {

@@ -16,10 +16,10 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import { describeFailedSend, failureData } from "../../src/chain/chain.js";
 import { deploySuite, type Suite } from "../../src/deploy/deploy-local.js";
-import { PROJECT_ROOT } from "../../src/deploy/deployment.js";
+import { packageRoot } from "../../src/deploy/deployment.js";
 import { acknowledgeLive } from "../../src/node/routing.js";
 
-const ANVIL = join(PROJECT_ROOT, "node_modules", ".bin", "anvil");
+const ANVIL = join(packageRoot(), "node_modules", ".bin", "anvil");
 const MODEL = "0x" + "ab".repeat(32);
 
 async function freePort(): Promise<number> {

@@ -37,11 +37,11 @@ import type { DemoScenario } from "../../scripts/demo/scenario.js";
 import {
   formatIncidentReport,
   incidentReport,
-  readLabels,
   renderHtml,
   type IncidentReport,
   type IncidentReportOptions,
 } from "../../src/incident/index.js";
+import { readLabels } from "../../src/incident/args.js";
 import { LogReader } from "../../src/incident/reads.js";
 import { type Eip1193Provider, retryingProvider } from "../../src/chain/rpc-retry.js";
 import { ContentStore, parseSource } from "../../src/store/index.js";

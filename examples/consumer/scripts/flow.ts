@@ -7,7 +7,7 @@
  * check. Run: npx hardhat run scripts/flow.ts
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -130,3 +130,4 @@ process.stdout.write(
     verdict: describeVerdict(entry, verdict),
   }) + "\n",
 );
+rmSync(work, { recursive: true, force: true });
